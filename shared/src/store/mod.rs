@@ -1,0 +1,3 @@
+//! Adapters of the store port.
+
+pub mod embedded;
