@@ -42,28 +42,59 @@ pub fn json<T: DeserializeOwned>(request: &Request) -> Result<T, Error> {
         return Err(bad("body", "is empty; a JSON object is expected"));
     }
 
+    // Parse the syntax first, so that an error there is never blamed on a field, and so
+    // that only an object can fill a struct (serde would also take an array, by position).
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .map_err(|_| bad("body", "is not valid JSON"))?;
+    if !text.trim_start().starts_with('{') {
+        return Err(bad("body", "must be a JSON object"));
+    }
+
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
-        let field = if path == "." { "body".to_owned() } else { path };
-        let inner = error.into_inner();
-        let reason = if inner.is_syntax() || inner.is_eof() {
-            "is not valid JSON".to_owned()
-        } else {
-            // serde's message without its " at line 1 column 9" suffix.
-            let message = inner.to_string();
-            message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned()
+        let message = error.into_inner().to_string();
+        let within = |name: &str| {
+            if path == "." {
+                name.to_owned()
+            } else {
+                format!("{path}.{name}")
+            }
         };
-        bad(&field, reason)
-    })?;
-    deserializer
-        .end()
-        .map_err(|_| bad("body", "has data after the JSON value"))?;
-    Ok(value)
+        if let Some(missing) = named_in(&message, "missing field `") {
+            return bad(&within(missing), "is required");
+        }
+        if let Some(repeated) = named_in(&message, "duplicate field `") {
+            return bad(&within(repeated), "appears more than once");
+        }
+        let field = if path == "." { "body" } else { path.as_str() };
+        bad(field, describe(&message))
+    })
+}
+
+/// The field named by a serde message such as "missing field `x`".
+fn named_in<'m>(message: &'m str, prefix: &str) -> Option<&'m str> {
+    message.strip_prefix(prefix)?.split('`').next()
+}
+
+/// serde's message in words a client can act on, without Rust type names.
+fn describe(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        return format!("`{name}` is not a field this route takes");
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = rest
+            .split_once(", expected ")
+            .unwrap_or((rest, "another type"));
+        let expected = match expected {
+            "i64" | "u64" | "i32" | "u32" => "a whole number",
+            "a sequence" => "a list",
+            other => other,
+        };
+        return format!("must be {expected}, not {found}");
+    }
+    message.to_owned()
 }
 
 fn bad(field: &str, reason: impl Into<String>) -> Error {

@@ -600,7 +600,7 @@ impl Teamseats {
                 }
                 None
             }
-            Some(from_id) => Some(movable_seat(&found, from_id, member_id)?),
+            Some(from_id) => Some(movable_seat(&found, caller, from_id, member_id)?),
         };
 
         let change = SeatAssignment {
@@ -1084,9 +1084,12 @@ fn classify(found: &Found, account_id: &AccountId, email: &EmailAddress) -> Invi
     }
 }
 
-/// The member a seat may be moved from: on a paid seat, not the owner, not the target.
+/// The member a seat may be moved from: on a paid seat, not the owner, not the target,
+/// and an admin only when the caller runs the account too, so that a member authorized
+/// to manage seats cannot lock an admin out.
 fn movable_seat<'f>(
     found: &'f Found,
+    caller: &Member,
     from_id: &MemberId,
     target_id: &MemberId,
 ) -> Result<&'f Member, Error> {
@@ -1104,6 +1107,12 @@ fn movable_seat<'f>(
         return Err(Error::conflict(
             "owner_keeps_seat",
             "The owner's seat cannot be moved.",
+        ));
+    }
+    if giver.role == Role::Admin && !caller.role.manages_account() {
+        return Err(Error::forbidden(
+            "cannot_move_admin_seat",
+            "Only the owner and admins may move an admin's seat.",
         ));
     }
     if giver.seat != Seat::Paid {

@@ -1571,3 +1571,47 @@ async fn r14_resends_count_against_the_daily_limit() {
     );
     assert_eq!(app.emails_to("a@acme.test").len(), 1);
 }
+
+#[tokio::test]
+async fn r9_a_seat_manager_cannot_move_an_admins_seat_but_an_admin_can() {
+    let app = TestApp::spawn().await;
+    let account = account_with_team(&app, 0).await;
+    let trial = app
+        .join(&account, OWNER, "trial@acme.test", json!({}))
+        .await;
+    let members = app.members(&account, OWNER).await;
+    let (admin_id, user_id) = (
+        find_member(&members, ADMIN)["member_id"].clone(),
+        find_member(&members, USER)["member_id"].clone(),
+    );
+    let grant = format!(
+        "/accounts/{account}/members/{}",
+        user_id.as_str().unwrap_or_default()
+    );
+    app.request(
+        "PATCH",
+        &grant,
+        Some(OWNER),
+        Some(json!({ "manages_seats": true })),
+    )
+    .await;
+    let path = format!("/accounts/{account}/members/{trial}/seat");
+    let from_admin = json!({ "from_member_id": admin_id });
+
+    let by_manager = app
+        .request("PUT", &path, Some(USER), Some(from_admin.clone()))
+        .await;
+    let by_owner = app
+        .request("PUT", &path, Some(OWNER), Some(from_admin))
+        .await;
+
+    assert_eq!(
+        (by_manager.status, by_manager.code().as_str()),
+        (403, "cannot_move_admin_seat")
+    );
+    assert_eq!(by_owner.status, 200, "{}", by_owner.text());
+    assert_eq!(
+        find_member(&app.members(&account, OWNER).await, ADMIN)["seat"],
+        "seatless"
+    );
+}
