@@ -1,7 +1,7 @@
 //! Rendering answers: JSON views of the domain, problem documents, and HTML with the
 //! headers every page carries.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
@@ -89,6 +89,11 @@ pub fn html(status: StatusCode, page: String) -> Response<Body> {
     response
 }
 
+/// A time as the API shows it: RFC 3339 in UTC, to the second.
+pub fn at(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
 /// A role's name in the API.
 pub fn role(role: Role) -> &'static str {
     match role {
@@ -143,12 +148,12 @@ pub fn member(member: &Member, now: DateTime<Utc>) -> Value {
         "email": member.email,
         "role": role(member.role),
         "seat": member.seat.label(now),
-        "trial_ends_at": trial_ends_at,
+        "trial_ends_at": trial_ends_at.map(at),
         "trial_days_left": trial_days_left,
         "export_data": member.permissions.export_data,
         "google_sync": member.permissions.google_sync,
         "manages_seats": member.manages_seats,
-        "joined_at": member.joined_at,
+        "joined_at": at(member.joined_at),
     })
 }
 
@@ -164,8 +169,8 @@ pub fn invitation(invitation: &Invitation, now: DateTime<Utc>) -> Value {
         "google_sync": invitation.permissions.google_sync,
         "invited_by": invitation.invited_by,
         "invited_by_email": invitation.inviter_email,
-        "sent_at": invitation.sent_at,
-        "expires_at": invitation.expires_at,
+        "sent_at": at(invitation.sent_at),
+        "expires_at": at(invitation.expires_at),
         "email_delivery": match invitation.delivery {
             Delivery::Sent => "sent",
             Delivery::Failed => "failed",

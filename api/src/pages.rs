@@ -10,7 +10,7 @@ use lambda_http::{Body, Response};
 use teamseats::Error;
 use teamseats::error::TokenProblem;
 use teamseats::mail::{human_time, role_phrase, start_phrase};
-use teamseats::model::{Seat, SeatKind};
+use teamseats::model::Seat;
 use teamseats::service::{Accepted, InvitationView};
 
 use crate::output::{html, log, problem};
@@ -37,10 +37,7 @@ struct OutcomePage<'a> {
 
 /// The page behind the link for a valid invitation.
 pub fn invitation(view: &InvitationView, token: &str) -> Response<Body> {
-    let start = match view.seat {
-        SeatKind::Trial => format!("{} of {} days", start_phrase(view.seat), view.trial_days),
-        SeatKind::Paid => start_phrase(view.seat).to_owned(),
-    };
+    let start = start_phrase(view.seat, view.trial_days);
     let page = AcceptPage {
         token,
         account_name: &view.account_name,

@@ -74,7 +74,7 @@ fn route<'p>(method: &Method, path: &'p str) -> Match<'p> {
         ["invitations", "accept"] => (
             "GET, POST",
             match m {
-                "GET" => Some(Route::AcceptPage),
+                "GET" | "HEAD" => Some(Route::AcceptPage),
                 "POST" => Some(Route::Accept),
                 _ => None,
             },

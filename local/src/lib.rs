@@ -49,7 +49,10 @@ async fn forward(State(app): State<App>, request: AxumRequest) -> AxumResponse {
         }
     };
 
-    let response = app.handle(request).await;
+    to_axum(app.handle(request).await)
+}
+
+fn to_axum(response: lambda_http::Response<Body>) -> AxumResponse {
     let (parts, body) = response.into_parts();
     let bytes = match body {
         Body::Empty => Vec::new(),
@@ -129,23 +132,17 @@ pub fn api_gateway_event(parts: &axum::http::request::Parts, body: &[u8]) -> Val
 
 async fn daily(State(app): State<App>, body: axum::body::Bytes) -> AxumResponse {
     let service = app.service();
-    let now = if body.iter().all(u8::is_ascii_whitespace) {
-        service.now()
-    } else {
-        match parse_now(&body) {
-            Ok(now) => now,
-            Err(reason) => {
-                let problem = teamseats::Error::invalid("now", reason).problem();
-                let status =
-                    StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST);
-                return (status, axum::Json(problem.body())).into_response();
-            }
-        }
+    let outcome = match parse_now(&body) {
+        Ok(now) => service
+            .run_daily(now.unwrap_or_else(|| service.now()), None)
+            .await
+            .map(|s| (now, s)),
+        Err(reason) => Err(teamseats::Error::invalid("now", reason)),
     };
 
-    match service.run_daily(now, None).await {
-        Ok(summary) => axum::Json(json!({
-            "now": now,
+    match outcome {
+        Ok((now, summary)) => axum::Json(json!({
+            "now": teamseats_api::output::at(now.unwrap_or_else(|| service.now())),
             "trials_expired": summary.trials_expired,
             "invitations_expired": summary.invitations_expired,
             "items_seen": summary.items_seen,
@@ -153,23 +150,20 @@ async fn daily(State(app): State<App>, body: axum::body::Bytes) -> AxumResponse 
             "more_remaining": summary.more_remaining,
         }))
         .into_response(),
-        Err(error) => {
-            teamseats_api::output::log(&error);
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                axum::Json(error.problem().body()),
-            )
-                .into_response()
-        }
+        Err(error) => to_axum(teamseats_api::output::problem(&error)),
     }
 }
 
-fn parse_now(body: &[u8]) -> Result<DateTime<Utc>, &'static str> {
+/// The `now` of a daily run request: absent when the body is empty or has none.
+fn parse_now(body: &[u8]) -> Result<Option<DateTime<Utc>>, &'static str> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
     let value: Value = serde_json::from_slice(body).map_err(|_| "the body is not a JSON object")?;
     match value.get("now") {
-        None => Err("is missing"),
+        None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => DateTime::parse_from_rfc3339(text)
-            .map(|t| t.with_timezone(&Utc))
+            .map(|t| Some(t.with_timezone(&Utc)))
             .map_err(|_| "must be an RFC 3339 time such as 2030-01-31T09:00:00Z"),
         Some(_) => Err("must be a string"),
     }

@@ -127,7 +127,7 @@ impl Config {
         let public_base_url = url("PUBLIC_BASE_URL", get("PUBLIC_BASE_URL"))?
             .unwrap_or_else(|| format!("http://127.0.0.1:{port}"));
         let app_url =
-            url("APP_URL", get("APP_URL"))?.unwrap_or_else(|| "http://127.0.0.1:8080/".into());
+            url("APP_URL", get("APP_URL"))?.unwrap_or_else(|| "http://127.0.0.1:8080".into());
 
         let mail_transport = match get("MAIL_TRANSPORT").as_deref() {
             None | Some("outbox") => MailTransport::Outbox,

@@ -370,6 +370,12 @@ impl Teamseats {
             .get(invitation_id)
             .ok_or(Error::NotFound { what: "invitation" })?;
 
+        if account.invites_restricted_to_admins && !caller.role.manages_account() {
+            return Err(Error::forbidden(
+                "invites_restricted",
+                "In this account only the owner and admins may send invitations.",
+            ));
+        }
         if invitation.invited_by != caller.id && !caller.role.manages_account() {
             return Err(Error::forbidden(
                 "not_inviter",
@@ -470,7 +476,7 @@ impl Teamseats {
             .invitations
             .get(invitation_id)
             .ok_or(Error::NotFound { what: "invitation" })?;
-        if invitation.status != InvitationStatus::Pending {
+        if invitation.status_at(self.clock.now()) != InvitationStatus::Pending {
             return Err(Error::conflict(
                 "invitation_not_pending",
                 "Only a pending invitation can be revoked.",
@@ -995,7 +1001,13 @@ impl Teamseats {
         invitation: &Invitation,
         token: &InvitationToken,
     ) -> (InvitationId, bool) {
-        let outcome = match invitation_message(account, invitation, token, &self.links) {
+        let outcome = match invitation_message(
+            account,
+            invitation,
+            token,
+            &self.links,
+            self.policy.trial_length.num_days(),
+        ) {
             Ok(message) => self.mailer.send(&message).await,
             Err(error) => Err(error.into()),
         };

@@ -112,6 +112,11 @@ impl TokenHash {
         self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
     }
 
+    /// A hash read back from storage.
+    pub fn from_stored(hex: &str) -> Self {
+        Self(hex.to_owned())
+    }
+
     /// The hash as hex text, for storage.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -19,7 +19,7 @@ struct Facts<'a> {
     account_name: &'a str,
     inviter: &'a str,
     role: &'static str,
-    start: &'static str,
+    start: String,
     expires: String,
     accept_url: &'a str,
 }
@@ -45,11 +45,11 @@ pub fn role_phrase(role: Role) -> &'static str {
     }
 }
 
-/// How a seat kind reads in a sentence, given the trial length in days.
-pub fn start_phrase(seat: SeatKind) -> &'static str {
+/// How a start reads in a sentence, given the trial length in days.
+pub fn start_phrase(seat: SeatKind, trial_days: i64) -> String {
     match seat {
-        SeatKind::Trial => "a free trial",
-        SeatKind::Paid => "a paid seat",
+        SeatKind::Trial => format!("a free trial of {trial_days} days"),
+        SeatKind::Paid => "a paid seat".to_owned(),
     }
 }
 
@@ -64,13 +64,14 @@ pub fn invitation_message(
     invitation: &Invitation,
     token: &InvitationToken,
     links: &Links,
+    trial_days: i64,
 ) -> Result<Message, Error> {
     let accept_url = links.accept_url(&token.expose());
     let facts = Facts {
         account_name: &account.name,
         inviter: invitation.inviter_email.as_str(),
         role: role_phrase(invitation.role),
-        start: start_phrase(invitation.seat),
+        start: start_phrase(invitation.seat, trial_days),
         expires: human_time(invitation.expires_at),
         accept_url: &accept_url,
     };
