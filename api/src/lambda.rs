@@ -7,6 +7,8 @@ use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::{Error, service_fn};
 use serde_json::{Value, json};
 
+use teamseats::service::Budget;
+
 use crate::App;
 
 /// How long before the invocation's deadline the daily run stops taking new pages.
@@ -35,9 +37,12 @@ pub async fn serve_daily() -> Result<(), Error> {
         move |event: LambdaEvent<Value>| {
             let app = Arc::clone(&app);
             async move {
-                let deadline = local_deadline(event.context.deadline);
+                let budget = Budget {
+                    deadline: local_deadline(event.context.deadline),
+                    max_pages: None,
+                };
                 let service = app.service();
-                let summary = service.run_daily(service.now(), deadline).await?;
+                let summary = service.run_daily(service.now(), budget).await?;
                 Ok::<_, Error>(json!({
                     "trials_expired": summary.trials_expired,
                     "invitations_expired": summary.invitations_expired,

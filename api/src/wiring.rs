@@ -2,21 +2,34 @@
 
 use std::sync::Arc;
 
+use aws_config::SdkConfig;
 use teamseats::clock::{Clock, SystemClock};
 use teamseats::config::{Config, ConfigError, MailTransport};
 use teamseats::entropy::OsEntropy;
 use teamseats::mail::outbox::Outbox;
+use teamseats::mail::ses::Ses;
 use teamseats::ports::{Mailer, Store, StoreError};
 use teamseats::service::Teamseats;
+use teamseats::store::dynamo::{Dynamo, RequestCounter};
 use teamseats::store::embedded::Embedded;
 
 /// The file of the embedded store inside `DATA_DIR`.
 pub const EMBEDDED_FILE: &str = "teamseats.redb";
 
+/// Where the application runs, which decides the few things that differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    /// In Lambda: the template made the table; nothing is printed.
+    Lambda,
+    /// On a laptop or in tests: a missing table is created, and the outbox prints links.
+    Local,
+}
+
 /// The application: the use cases wired to their adapters.
 #[derive(Clone)]
 pub struct App {
     service: Teamseats,
+    dynamodb_requests: Option<RequestCounter>,
 }
 
 /// Why the application could not be built at start-up.
@@ -25,64 +38,57 @@ pub enum BuildError {
     /// The environment is not usable.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// The store could not be opened.
+    /// The store could not be opened or its table created.
     #[error("opening the store")]
     Store(#[source] StoreError),
     /// The outbox folder could not be created.
     #[error("creating the outbox folder")]
     Outbox(#[source] std::io::Error),
-    /// The configuration asks for an adapter this build does not have.
-    #[error("{0}")]
-    Unsupported(&'static str),
 }
 
 impl App {
-    /// Wraps already-built use cases; tests use this to inject a clock.
+    /// Wraps already-built use cases.
     pub fn new(service: Teamseats) -> Self {
-        Self { service }
+        Self {
+            service,
+            dynamodb_requests: None,
+        }
     }
 
-    /// Reads the environment and builds the application with the system clock.
+    /// Reads the environment and builds the application for Lambda, with the system clock.
     pub async fn from_env() -> Result<Self, BuildError> {
         let config = Config::from_env()?;
-        Self::from_config(&config, Arc::new(SystemClock), false).await
+        Self::from_config(&config, Arc::new(SystemClock), Host::Lambda).await
     }
 
-    /// Builds the application from `config`. With `print_links`, the outbox also prints
-    /// each accept link on standard output (for the local runner).
+    /// Builds the application from `config`: DynamoDB when `TABLE_NAME` is set, else the
+    /// embedded store; SES or the outbox as `MAIL_TRANSPORT` says. The AWS SDK
+    /// configuration is loaded once and only when an AWS adapter is used.
     pub async fn from_config(
         config: &Config,
         clock: Arc<dyn Clock>,
-        print_links: bool,
+        host: Host,
     ) -> Result<Self, BuildError> {
-        let store: Arc<dyn Store> = match &config.table_name {
-            None => Arc::new(
-                Embedded::open(&config.data_dir.join(EMBEDDED_FILE)).map_err(BuildError::Store)?,
-            ),
-            Some(_) => {
-                return Err(BuildError::Unsupported(
-                    "TABLE_NAME is set, but this build has no DynamoDB adapter; unset it to use \
-                     the embedded store",
-                ));
-            }
-        };
-        let mailer: Arc<dyn Mailer> = match config.mail_transport {
-            MailTransport::Outbox => {
-                let outbox = Outbox::new(config.data_dir.join("outbox"), &config.sender_address)
-                    .map_err(BuildError::Outbox)?;
-                Arc::new(if print_links {
-                    outbox.printing_links()
-                } else {
-                    outbox
-                })
-            }
-            MailTransport::Ses => {
-                return Err(BuildError::Unsupported(
-                    "MAIL_TRANSPORT=ses, but this build has no SES adapter; use \"outbox\"",
-                ));
-            }
+        Self::from_config_with(config, clock, host, |mailer| mailer).await
+    }
+
+    /// Like [`App::from_config`], with the configured mailer passed through `wrap` first;
+    /// tests use it to make mail fail on demand.
+    pub async fn from_config_with(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        host: Host,
+        wrap: impl FnOnce(Arc<dyn Mailer>) -> Arc<dyn Mailer>,
+    ) -> Result<Self, BuildError> {
+        let needs_aws = config.table_name.is_some() || config.mail_transport == MailTransport::Ses;
+        let sdk = if needs_aws {
+            Some(aws_config::load_from_env().await)
+        } else {
+            None
         };
 
+        let (store, dynamodb_requests) = store(config, sdk.as_ref(), host).await?;
+        let mailer = wrap(mailer(config, sdk.as_ref(), host)?);
         let service = Teamseats::new(
             store,
             mailer,
@@ -91,11 +97,65 @@ impl App {
             config.policy.clone(),
             config.links.clone(),
         );
-        Ok(Self { service })
+        Ok(Self {
+            service,
+            dynamodb_requests,
+        })
     }
 
     /// The use cases.
     pub fn service(&self) -> &Teamseats {
         &self.service
     }
+
+    /// The DynamoDB requests sent so far, when the store is DynamoDB.
+    pub fn dynamodb_requests(&self) -> Option<&RequestCounter> {
+        self.dynamodb_requests.as_ref()
+    }
+}
+
+/// The mail transport `config` asks for.
+fn mailer(
+    config: &Config,
+    sdk: Option<&SdkConfig>,
+    host: Host,
+) -> Result<Arc<dyn Mailer>, BuildError> {
+    if let (MailTransport::Ses, Some(sdk)) = (config.mail_transport, sdk) {
+        return Ok(Arc::new(Ses::new(
+            aws_sdk_sesv2::Client::new(sdk),
+            &config.sender_address,
+            config.ses_configuration_set.clone(),
+        )));
+    }
+    let outbox = Outbox::new(config.data_dir.join("outbox"), &config.sender_address)
+        .map_err(BuildError::Outbox)?;
+    Ok(Arc::new(if host == Host::Local {
+        outbox.printing_links()
+    } else {
+        outbox
+    }))
+}
+
+/// The store `config` asks for, with its request counter when it is DynamoDB.
+async fn store(
+    config: &Config,
+    sdk: Option<&SdkConfig>,
+    host: Host,
+) -> Result<(Arc<dyn Store>, Option<RequestCounter>), BuildError> {
+    let (Some(table), Some(sdk)) = (&config.table_name, sdk) else {
+        let embedded =
+            Embedded::open(&config.data_dir.join(EMBEDDED_FILE)).map_err(BuildError::Store)?;
+        return Ok((Arc::new(embedded), None));
+    };
+    let dynamo = Dynamo::new(&aws_sdk_dynamodb::config::Config::from(sdk), table);
+    if host == Host::Local
+        && dynamo
+            .create_table_if_missing()
+            .await
+            .map_err(BuildError::Store)?
+    {
+        tracing::info!(table = %table, "created the table");
+    }
+    let requests = dynamo.requests().clone();
+    Ok((Arc::new(dynamo), Some(requests)))
 }

@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use data_encoding::BASE64;
 use lambda_http::Body;
 use serde_json::{Map, Value, json};
+use teamseats::service::Budget;
 use teamseats_api::App;
 
 /// The header that names the caller locally.
@@ -134,7 +135,7 @@ async fn daily(State(app): State<App>, body: axum::body::Bytes) -> AxumResponse 
     let service = app.service();
     let outcome = match parse_now(&body) {
         Ok(now) => service
-            .run_daily(now.unwrap_or_else(|| service.now()), None)
+            .run_daily(now.unwrap_or_else(|| service.now()), Budget::default())
             .await
             .map(|s| (now, s)),
         Err(reason) => Err(teamseats::Error::invalid("now", reason)),

@@ -8,6 +8,7 @@ use teamseats::clock::SystemClock;
 use teamseats::config::Config;
 use teamseats::service::error_chain;
 use teamseats_api::App;
+use teamseats_api::wiring::Host;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -35,7 +36,7 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
             .map_err(|_| format!("environment variable PORT: {raw:?} is not a port"))?,
         Err(_) => 3000,
     };
-    let app = App::from_config(&config, Arc::new(SystemClock), true).await?;
+    let app = App::from_config(&config, Arc::new(SystemClock), Host::Local).await?;
 
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(address).await?;

@@ -78,6 +78,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// How mail is sent.
     pub mail_transport: MailTransport,
+    /// The SES configuration set to send through, if any.
+    pub ses_configuration_set: Option<String>,
 }
 
 /// A variable that is set but cannot be used.
@@ -150,6 +152,7 @@ impl Config {
             table_name: get("TABLE_NAME"),
             data_dir: get("DATA_DIR").map_or_else(|| PathBuf::from(".teamseats"), PathBuf::from),
             mail_transport,
+            ses_configuration_set: get("SES_CONFIGURATION_SET"),
         })
     }
 }

@@ -116,6 +116,22 @@ pub struct Resent {
     pub email_sent: bool,
 }
 
+/// How much one daily run may do before it stops and reports that work remains.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Budget {
+    /// Take no new page after this instant.
+    pub deadline: Option<Instant>,
+    /// Take no more than this many pages.
+    pub max_pages: Option<u32>,
+}
+
+impl Budget {
+    fn spent(&self, pages_read: u32) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+            || self.max_pages.is_some_and(|max| pages_read >= max)
+    }
+}
+
 /// What one daily run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DailySummary {
@@ -127,7 +143,7 @@ pub struct DailySummary {
     pub items_seen: u32,
     /// Pages read from the due index.
     pub pages_read: u32,
-    /// Whether the run stopped at its deadline with items left; a re-run continues.
+    /// Whether the run stopped at its budget with items left; a re-run continues.
     pub more_remaining: bool,
 }
 
@@ -730,7 +746,8 @@ impl Teamseats {
         Ok(account)
     }
 
-    /// Ends the trials and invitations due at `now` (R11), until done or `deadline`.
+    /// Ends the trials and invitations due at `now` (R11), page by page, until nothing
+    /// is due or the budget is spent; at least one page is always handled.
     ///
     /// Each item is changed by a conditional write that only applies while it is still
     /// due, so a run that is interrupted, or two runs at once, never expire an item
@@ -738,15 +755,11 @@ impl Teamseats {
     pub async fn run_daily(
         &self,
         now: DateTime<Utc>,
-        deadline: Option<Instant>,
+        budget: Budget,
     ) -> Result<DailySummary, Error> {
         let mut summary = DailySummary::default();
         let mut cursor: Option<String> = None;
         loop {
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                summary.more_remaining = true;
-                break;
-            }
             let page = self
                 .store
                 .due(now, cursor.as_deref(), DUE_PAGE)
@@ -766,10 +779,12 @@ impl Teamseats {
                 }
             }
 
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => break,
+            let Some(next) = page.next_cursor else { break };
+            if budget.spent(summary.pages_read) {
+                summary.more_remaining = true;
+                break;
             }
+            cursor = Some(next);
         }
         tracing::info!(
             trials_expired = summary.trials_expired,

@@ -1,9 +1,19 @@
 //! A harness for end-to-end tests: each test gets its own application on a fresh store,
-//! with a clock it controls and an outbox it reads mail back from.
+//! with a clock it controls, and reads the mail it sent back as a person would.
 //!
 //! Requests go through the local runner's router, so every test exercises the same
 //! path a person with curl does: HTTP request, API Gateway event, handler, store. The
 //! caller is named as the local runner names it, with `X-Local-User`.
+//!
+//! `TEAMSEATS_TEST_BACKEND` picks the adapters:
+//!
+//! - `embedded` (the default): the on-disk embedded store in a temporary folder, and the
+//!   outbox, whose `.eml` files the harness reads.
+//! - `aws`: DynamoDB and SES v2 servers on loopback, reached through the usual
+//!   `AWS_ENDPOINT_URL_DYNAMODB` and `AWS_ENDPOINT_URL_SESV2`. Each test gets its own
+//!   table and its own sender address; the harness reads the mail back from the SES
+//!   server's `/store` (as aws-ses-v2-local serves it), keeping the messages from that
+//!   sender. `scripts/test` starts both servers.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,9 +22,15 @@ use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Method, Request};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
+use std::sync::atomic::{AtomicBool, Ordering};
 use teamseats::clock::ManualClock;
-use teamseats::config::{Config, Policy};
+
+use teamseats::config::{Config, MailTransport, Policy};
+use teamseats::error::BoxError;
+use teamseats::mail::ses::Ses;
+use teamseats::ports::{Mailer, Message};
 use teamseats_api::App;
+use teamseats_api::wiring::Host;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -34,8 +50,9 @@ pub struct TestApp {
     pub outbox: PathBuf,
     /// The application, for calling use cases directly.
     pub app: App,
-    /// Where the store keeps its data.
+    /// Where the embedded store and outbox keep their data.
     pub data_dir: PathBuf,
+    backend: Backend,
     _data: TempDir,
 }
 
@@ -99,6 +116,29 @@ impl TestApp {
 
     /// An application whose policy `adjust` changes first.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Policy)) -> Self {
+        Self::build(adjust, |mailer| mailer).await
+    }
+
+    /// An application whose mail can be made to fail: while the switch is down, messages
+    /// go to an SES client whose endpoint refuses connections.
+    pub async fn spawn_with_mail_switch() -> (Self, Arc<MailSwitch>) {
+        let mut switch = None;
+        let app = Self::build(
+            |_| {},
+            |working| {
+                let created = Arc::new(MailSwitch::new(working));
+                switch = Some(created.clone());
+                created
+            },
+        )
+        .await;
+        (app, switch.expect("the mailer was built"))
+    }
+
+    async fn build(
+        adjust: impl FnOnce(&mut Policy),
+        wrap: impl FnOnce(Arc<dyn Mailer>) -> Arc<dyn Mailer>,
+    ) -> Self {
         let data = tempfile::tempdir().expect("a temporary folder");
         let mut config = Config::from_lookup(|_| None).expect("the default configuration");
         config.data_dir = data.path().to_owned();
@@ -106,8 +146,15 @@ impl TestApp {
         config.links.app_url = "https://app.teamseats.test/".into();
         adjust(&mut config.policy);
 
+        let backend = Backend::from_env();
+        if let Backend::Aws { table, sender, .. } = &backend {
+            config.table_name = Some(table.clone());
+            config.mail_transport = MailTransport::Ses;
+            config.sender_address = sender.clone();
+        }
+
         let clock = Arc::new(ManualClock::new(start_time()));
-        let app = App::from_config(&config, clock.clone(), false)
+        let app = App::from_config_with(&config, clock.clone(), Host::Local, wrap)
             .await
             .expect("the application");
         Self {
@@ -115,8 +162,44 @@ impl TestApp {
             clock,
             outbox: data.path().join("outbox"),
             data_dir: data.path().to_owned(),
+            backend,
             app,
             _data: data,
+        }
+    }
+
+    /// Whether this test runs on DynamoDB and SES servers.
+    pub fn on_aws(&self) -> bool {
+        matches!(self.backend, Backend::Aws { .. })
+    }
+
+    /// Everything the store holds, as bytes: the embedded store's files, or every item of
+    /// the test's table.
+    pub async fn stored_bytes(&self) -> Vec<u8> {
+        match &self.backend {
+            Backend::Embedded => {
+                let mut bytes = Vec::new();
+                for entry in std::fs::read_dir(&self.data_dir)
+                    .expect("the data folder")
+                    .flatten()
+                {
+                    if entry.path().is_file() {
+                        bytes.extend(std::fs::read(entry.path()).expect("a data file"));
+                    }
+                }
+                bytes
+            }
+            Backend::Aws { table, .. } => {
+                let sdk = aws_config::load_from_env().await;
+                let client = aws_sdk_dynamodb::Client::new(&sdk);
+                let scan = client
+                    .scan()
+                    .table_name(table)
+                    .send()
+                    .await
+                    .expect("a scan");
+                format!("{:?}", scan.items()).into_bytes()
+            }
         }
     }
 
@@ -254,6 +337,12 @@ impl TestApp {
 
     /// Every email sent so far, oldest first.
     pub fn emails(&self) -> Vec<Email> {
+        if let Backend::Aws {
+            sender, mail_store, ..
+        } = &self.backend
+        {
+            return emails_from_store(mail_store, sender);
+        }
         let Ok(entries) = std::fs::read_dir(&self.outbox) else {
             return Vec::new();
         };
@@ -365,6 +454,149 @@ pub fn find_member<'a>(members: &'a [Value], email: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no member {email}"))
 }
 
+/// A mailer that sends through the configured transport, or, while it is down, through
+/// SES at an address where nothing listens, so sends fail as they would with SES down.
+pub struct MailSwitch {
+    working: Arc<dyn Mailer>,
+    broken: Ses,
+    down: AtomicBool,
+}
+
+impl MailSwitch {
+    fn new(working: Arc<dyn Mailer>) -> Self {
+        let config = aws_sdk_sesv2::Config::builder()
+            .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
+            .region(aws_sdk_sesv2::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .endpoint_url(format!("http://127.0.0.1:{}", closed_port()))
+            .build();
+        let broken = Ses::new(
+            aws_sdk_sesv2::Client::from_conf(config),
+            "teamseats@example.com",
+            None,
+        );
+        Self {
+            working,
+            broken,
+            down: AtomicBool::new(false),
+        }
+    }
+
+    /// Makes every send fail until [`MailSwitch::up`].
+    pub fn down(&self) {
+        self.down.store(true, Ordering::SeqCst);
+    }
+
+    /// Sends through the configured transport again.
+    pub fn up(&self) {
+        self.down.store(false, Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl Mailer for MailSwitch {
+    async fn send(&self, message: &Message) -> Result<(), BoxError> {
+        if self.down.load(Ordering::SeqCst) {
+            self.broken.send(message).await
+        } else {
+            self.working.send(message).await
+        }
+    }
+}
+
+/// A loopback port nothing listens on: bound, then released.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
+
+/// Which adapters a test runs on.
+#[derive(Debug, Clone)]
+enum Backend {
+    Embedded,
+    Aws {
+        table: String,
+        sender: String,
+        mail_store: String,
+    },
+}
+
+impl Backend {
+    fn from_env() -> Self {
+        match std::env::var("TEAMSEATS_TEST_BACKEND").as_deref() {
+            Ok("aws") => {
+                let suffix = unique_suffix();
+                let endpoint = std::env::var("AWS_ENDPOINT_URL_SESV2")
+                    .expect("AWS_ENDPOINT_URL_SESV2 names the SES server");
+                Backend::Aws {
+                    table: format!("teamseats-test-{suffix}"),
+                    sender: format!("teamseats+{suffix}@example.com"),
+                    mail_store: format!("{}/store", endpoint.trim_end_matches('/')),
+                }
+            }
+            _ => Backend::Embedded,
+        }
+    }
+}
+
+fn unique_suffix() -> String {
+    let mut bytes = [0u8; 8];
+    teamseats::entropy::Entropy::fill(&teamseats::entropy::OsEntropy, &mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The messages the SES server kept that came from `sender`, in the order it got them.
+fn emails_from_store(url: &str, sender: &str) -> Vec<Email> {
+    let store: Value = serde_json::from_str(&http_get(url)).expect("the mail store answers JSON");
+    store["emails"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["from"] == sender)
+        .map(|m| {
+            let text = m["body"]["text"].as_str().unwrap_or_default().to_owned();
+            Email {
+                to: m["destination"]["to"][0]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                subject: m["subject"].as_str().unwrap_or_default().to_owned(),
+                html: m["body"]["html"].as_str().unwrap_or_default().to_owned(),
+                token: token_in(&text),
+                text,
+            }
+        })
+        .collect()
+}
+
+/// A plain HTTP/1.0 GET of a loopback URL, so the harness needs no HTTP client crate.
+fn http_get(url: &str) -> String {
+    use std::io::{Read, Write};
+
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = std::net::TcpStream::connect(host).expect("the server is up");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").expect("a request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("an answer");
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default()
+}
+
+fn token_in(text: &str) -> String {
+    text.split_whitespace()
+        .find_map(|word| word.split_once("token=").map(|(_, token)| token.to_owned()))
+        .unwrap_or_default()
+}
+
 fn parse_eml(raw: &str) -> Email {
     let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
     let header = |name: &str| {
@@ -381,10 +613,7 @@ fn parse_eml(raw: &str) -> Email {
             .unwrap_or_default()
     };
     let text = part("text/plain");
-    let token = text
-        .split_whitespace()
-        .find_map(|word| word.split_once("token=").map(|(_, token)| token.to_owned()))
-        .unwrap_or_default();
+    let token = token_in(&text);
     Email {
         to: header("To"),
         subject: header("Subject"),

@@ -518,15 +518,8 @@ async fn r6_the_token_carries_at_least_128_random_bits_and_only_its_hash_is_stor
     );
     assert_ne!(secret, carol.rsplit('.').next().unwrap_or_default());
 
-    let mut stored = Vec::new();
-    for entry in std::fs::read_dir(&app.data_dir)
-        .expect("the data folder")
-        .flatten()
-    {
-        if entry.path().is_file() {
-            stored.extend(std::fs::read(entry.path()).expect("a data file"));
-        }
-    }
+    let stored = app.stored_bytes().await;
+    assert!(!stored.is_empty(), "the store holds the invitations");
     let found = stored.windows(secret.len()).any(|w| w == secret.as_bytes());
     assert!(!found, "the secret must not be stored");
 }

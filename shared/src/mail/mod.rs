@@ -4,6 +4,7 @@
 //! account or inviter name holding markup shows as text; the text part is plain.
 
 pub mod outbox;
+pub mod ses;
 
 use askama::Template;
 use chrono::{DateTime, Utc};

@@ -7,7 +7,9 @@
 use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::DisplayErrorContext;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message as SesMessage, MessageTag};
+use aws_sdk_sesv2::types::{
+    Body, Content, Destination, EmailContent, Message as SesMessage, MessageTag,
+};
 
 use crate::error::BoxError;
 use crate::ports::{Mailer, Message};
@@ -25,8 +27,16 @@ pub struct Ses {
 
 impl Ses {
     /// A transport sending as `sender`, through `configuration_set` when given.
-    pub fn new(client: Client, sender: impl Into<String>, configuration_set: Option<String>) -> Self {
-        Self { client, sender: sender.into(), configuration_set }
+    pub fn new(
+        client: Client,
+        sender: impl Into<String>,
+        configuration_set: Option<String>,
+    ) -> Self {
+        Self {
+            client,
+            sender: sender.into(),
+            configuration_set,
+        }
     }
 }
 
@@ -37,17 +47,32 @@ fn utf8(data: &str) -> Result<Content, BoxError> {
 #[async_trait]
 impl Mailer for Ses {
     async fn send(&self, message: &Message) -> Result<(), BoxError> {
-        let body = Body::builder().text(utf8(&message.text)?).html(utf8(&message.html)?).build();
-        let content = EmailContent::builder()
-            .simple(SesMessage::builder().subject(utf8(&message.subject)?).body(body).build())
+        let body = Body::builder()
+            .text(utf8(&message.text)?)
+            .html(utf8(&message.html)?)
             .build();
-        let tag = MessageTag::builder().name(INVITATION_TAG).value(message.invitation.as_str()).build()?;
+        let content = EmailContent::builder()
+            .simple(
+                SesMessage::builder()
+                    .subject(utf8(&message.subject)?)
+                    .body(body)
+                    .build(),
+            )
+            .build();
+        let tag = MessageTag::builder()
+            .name(INVITATION_TAG)
+            .value(message.invitation.as_str())
+            .build()?;
 
         let sent = self
             .client
             .send_email()
             .from_email_address(&self.sender)
-            .destination(Destination::builder().to_addresses(message.to.as_str()).build())
+            .destination(
+                Destination::builder()
+                    .to_addresses(message.to.as_str())
+                    .build(),
+            )
             .content(content)
             .email_tags(tag)
             .set_configuration_set_name(self.configuration_set.clone())

@@ -1,3 +1,4 @@
 //! Adapters of the store port.
 
+pub mod dynamo;
 pub mod embedded;

@@ -108,7 +108,10 @@ pub fn account_item(account: &Account) -> Item {
         ("seats_used".into(), n(account.seats_used)),
         ("seats_reserved".into(), n(account.seats_reserved)),
         ("seats_free".into(), n(account.seats_free())),
-        ("invites_restricted".into(), AttributeValue::Bool(account.invites_restricted_to_admins)),
+        (
+            "invites_restricted".into(),
+            AttributeValue::Bool(account.invites_restricted_to_admins),
+        ),
         ("created_at".into(), s(time(account.created_at))),
     ]);
     item
@@ -122,9 +125,18 @@ pub fn member_item(member: &Member) -> Item {
         ("member_id".into(), s(member.id.as_str())),
         ("email".into(), s(member.email.as_str())),
         ("role".into(), s(role_name(member.role))),
-        ("export_data".into(), AttributeValue::Bool(member.permissions.export_data)),
-        ("google_sync".into(), AttributeValue::Bool(member.permissions.google_sync)),
-        ("manages_seats".into(), AttributeValue::Bool(member.manages_seats)),
+        (
+            "export_data".into(),
+            AttributeValue::Bool(member.permissions.export_data),
+        ),
+        (
+            "google_sync".into(),
+            AttributeValue::Bool(member.permissions.google_sync),
+        ),
+        (
+            "manages_seats".into(),
+            AttributeValue::Bool(member.manages_seats),
+        ),
         ("joined_at".into(), s(time(member.joined_at))),
         ("version".into(), n(member.version)),
     ]);
@@ -151,14 +163,23 @@ pub fn member_item(member: &Member) -> Item {
 /// An invitation item; while pending it carries the due index attributes, and once
 /// finished a TTL so that it is removed after [`RETENTION`].
 pub fn invitation_item(invitation: &Invitation) -> Item {
-    let mut item = key(account_pk(&invitation.account_id), invitation_sk(&invitation.id));
+    let mut item = key(
+        account_pk(&invitation.account_id),
+        invitation_sk(&invitation.id),
+    );
     item.extend([
         ("account_id".into(), s(invitation.account_id.as_str())),
         ("invitation_id".into(), s(invitation.id.as_str())),
         ("email".into(), s(invitation.email.as_str())),
         ("role".into(), s(role_name(invitation.role))),
-        ("export_data".into(), AttributeValue::Bool(invitation.permissions.export_data)),
-        ("google_sync".into(), AttributeValue::Bool(invitation.permissions.google_sync)),
+        (
+            "export_data".into(),
+            AttributeValue::Bool(invitation.permissions.export_data),
+        ),
+        (
+            "google_sync".into(),
+            AttributeValue::Bool(invitation.permissions.google_sync),
+        ),
         (
             "seat".into(),
             s(match invitation.seat {
@@ -186,7 +207,10 @@ pub fn invitation_item(invitation: &Invitation) -> Item {
     if invitation.status == InvitationStatus::Pending {
         with_due(&mut item, invitation.expires_at);
     } else {
-        item.insert("ttl".into(), n((invitation.expires_at + RETENTION).timestamp()));
+        item.insert(
+            "ttl".into(),
+            n((invitation.expires_at + RETENTION).timestamp()),
+        );
     }
     item
 }
@@ -213,7 +237,11 @@ impl<'i> Reader<'i> {
     }
 
     fn corrupt(&self, attribute: &str, problem: &str) -> StoreError {
-        let sk = self.item.get("sk").and_then(|v| v.as_s().ok()).map_or("?", String::as_str);
+        let sk = self
+            .item
+            .get("sk")
+            .and_then(|v| v.as_s().ok())
+            .map_or("?", String::as_str);
         StoreError::Unavailable(format!("item {sk}: attribute {attribute} {problem}").into())
     }
 
@@ -252,7 +280,11 @@ impl<'i> Reader<'i> {
     }
 
     /// A parsed attribute.
-    pub fn parse<T, E>(&self, attribute: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> Result<T, StoreError> {
+    pub fn parse<T, E>(
+        &self,
+        attribute: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<T, StoreError> {
         parse(self.s(attribute)?).map_err(|_| self.corrupt(attribute, "is malformed"))
     }
 }
@@ -285,8 +317,12 @@ pub fn member(item: &Item) -> Result<Member, StoreError> {
     let r = Reader::new(item);
     let seat = match r.s("seat")? {
         "paid" => Seat::Paid,
-        "trial" => Seat::Trial { ends_at: r.time("trial_ends_at")? },
-        "trial_expired" => Seat::TrialExpired { ended_at: r.time("trial_ends_at")? },
+        "trial" => Seat::Trial {
+            ends_at: r.time("trial_ends_at")?,
+        },
+        "trial_expired" => Seat::TrialExpired {
+            ended_at: r.time("trial_ends_at")?,
+        },
         "seatless" => Seat::Seatless,
         _ => return Err(r.corrupt("seat", "is unknown")),
     };
@@ -295,7 +331,10 @@ pub fn member(item: &Item) -> Result<Member, StoreError> {
         account_id: r.parse("account_id", AccountId::parse)?,
         email: r.parse("email", EmailAddress::parse)?,
         role: r.parse("role", role)?,
-        permissions: Permissions { export_data: r.b("export_data")?, google_sync: r.b("google_sync")? },
+        permissions: Permissions {
+            export_data: r.b("export_data")?,
+            google_sync: r.b("google_sync")?,
+        },
         manages_seats: r.b("manages_seats")?,
         seat,
         joined_at: r.time("joined_at")?,
@@ -318,7 +357,10 @@ pub fn invitation(item: &Item) -> Result<Invitation, StoreError> {
         account_id: r.parse("account_id", AccountId::parse)?,
         email: r.parse("email", EmailAddress::parse)?,
         role: r.parse("role", role)?,
-        permissions: Permissions { export_data: r.b("export_data")?, google_sync: r.b("google_sync")? },
+        permissions: Permissions {
+            export_data: r.b("export_data")?,
+            google_sync: r.b("google_sync")?,
+        },
         seat: match r.s("seat")? {
             "paid" => SeatKind::Paid,
             _ => SeatKind::Trial,

@@ -41,6 +41,7 @@
 //! one `Query` page per page asked for. The daily run reads one `Query` page per 100 due
 //! items and writes one request per item, plus one `GetItem` per due invitation.
 
+mod counter;
 mod items;
 
 use std::collections::{HashMap, HashSet};
@@ -66,6 +67,7 @@ use crate::ports::{
     Conflict, DailyQuota, DueItem, Found, Lookup, NewInvitations, Page, Reissue, SeatAssignment,
     Store, StoreError,
 };
+pub use counter::RequestCounter;
 use items::{
     ACCOUNT_SK, Item, account_pk, claim_item, claim_sk, invitation_item, invitation_sk, key,
     member_item, member_sk, n, quota_sk, s,
@@ -83,6 +85,7 @@ const MAX_ATTEMPTS: u32 = 5;
 pub struct Dynamo {
     client: Client,
     table: String,
+    requests: RequestCounter,
 }
 
 /// A condition or update expression with its placeholders.
@@ -95,11 +98,15 @@ struct Expr {
 
 impl Expr {
     fn new(text: &str) -> Self {
-        Self { text: text.to_owned(), ..Self::default() }
+        Self {
+            text: text.to_owned(),
+            ..Self::default()
+        }
     }
 
     fn name(mut self, placeholder: &str, attribute: &str) -> Self {
-        self.names.insert(placeholder.to_owned(), attribute.to_owned());
+        self.names
+            .insert(placeholder.to_owned(), attribute.to_owned());
         self
     }
 
@@ -144,7 +151,9 @@ fn at_version_and(next_version: u64, extra: Expr) -> Expr {
 
 /// The stored invitation has this status.
 fn status_is(status: &str) -> Expr {
-    Expr::new("#status = :status").name("#status", "status").value(":status", s(status))
+    Expr::new("#status = :status")
+        .name("#status", "status")
+        .value(":status", s(status))
 }
 
 /// The writes of one transaction, each with the conflict its condition failing means.
@@ -156,10 +165,19 @@ struct Transaction {
 
 impl Transaction {
     fn new(table: &str) -> Self {
-        Self { table: table.to_owned(), writes: Vec::new(), on_fail: Vec::new() }
+        Self {
+            table: table.to_owned(),
+            writes: Vec::new(),
+            on_fail: Vec::new(),
+        }
     }
 
-    fn put(&mut self, item: Item, condition: Option<Expr>, on_fail: Conflict) -> Result<(), StoreError> {
+    fn put(
+        &mut self,
+        item: Item,
+        condition: Option<Expr>,
+        on_fail: Conflict,
+    ) -> Result<(), StoreError> {
         let condition = condition.unwrap_or_default();
         let put = Put::builder()
             .table_name(&self.table)
@@ -173,7 +191,13 @@ impl Transaction {
         Ok(())
     }
 
-    fn update(&mut self, key: Item, update: Expr, condition: Expr, on_fail: Conflict) -> Result<(), StoreError> {
+    fn update(
+        &mut self,
+        key: Item,
+        update: Expr,
+        condition: Expr,
+        on_fail: Conflict,
+    ) -> Result<(), StoreError> {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key))
@@ -196,13 +220,23 @@ impl Transaction {
             .set_expression_attribute_values(condition.values())
             .build()
             .map_err(build_error)?;
-        self.push(TransactWriteItem::builder().condition_check(check).build(), on_fail);
+        self.push(
+            TransactWriteItem::builder().condition_check(check).build(),
+            on_fail,
+        );
         Ok(())
     }
 
     fn delete(&mut self, key: Item) -> Result<(), StoreError> {
-        let delete = Delete::builder().table_name(&self.table).set_key(Some(key)).build().map_err(build_error)?;
-        self.push(TransactWriteItem::builder().delete(delete).build(), Conflict::Stale);
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .build()
+            .map_err(build_error)?;
+        self.push(
+            TransactWriteItem::builder().delete(delete).build(),
+            Conflict::Stale,
+        );
         Ok(())
     }
 
@@ -213,15 +247,33 @@ impl Transaction {
 }
 
 impl Dynamo {
-    /// A store on `table`, through `client`.
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+    /// A store on `table`, with a client built from `sdk` that counts its requests.
+    pub fn new(sdk: &aws_sdk_dynamodb::config::Config, table: impl Into<String>) -> Self {
+        let requests = RequestCounter::default();
+        let config = sdk.to_builder().interceptor(requests.clone()).build();
+        Self {
+            client: Client::from_conf(config),
+            table: table.into(),
+            requests,
+        }
+    }
+
+    /// The requests sent so far, by operation.
+    pub fn requests(&self) -> &RequestCounter {
+        &self.requests
     }
 
     /// Creates the table with its index and TTL if it does not exist; returns whether it
     /// did. For local runs and tests only: in AWS the template creates the table.
     pub async fn create_table_if_missing(&self) -> Result<bool, StoreError> {
-        if self.client.describe_table().table_name(&self.table).send().await.is_ok() {
+        if self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .is_ok()
+        {
             return Ok(false);
         }
         let attribute = |name: &str| {
@@ -232,13 +284,21 @@ impl Dynamo {
                 .map_err(build_error)
         };
         let key_element = |name: &str, key_type: KeyType| {
-            KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().map_err(build_error)
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(key_type)
+                .build()
+                .map_err(build_error)
         };
         let due = GlobalSecondaryIndex::builder()
             .index_name(DUE_INDEX)
             .key_schema(key_element("due_day", KeyType::Hash)?)
             .key_schema(key_element("due_at", KeyType::Range)?)
-            .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::KeysOnly)
+                    .build(),
+            )
             .build()
             .map_err(build_error)?;
 
@@ -256,7 +316,11 @@ impl Dynamo {
             .send()
             .await
             .map_err(|e| unavailable("CreateTable", e))?;
-        let ttl = TimeToLiveSpecification::builder().enabled(true).attribute_name("ttl").build().map_err(build_error)?;
+        let ttl = TimeToLiveSpecification::builder()
+            .enabled(true)
+            .attribute_name("ttl")
+            .build()
+            .map_err(build_error)?;
         self.client
             .update_time_to_live()
             .table_name(&self.table)
@@ -281,14 +345,24 @@ impl Dynamo {
                 .await;
             let Err(error) = sent else { return Ok(()) };
 
-            if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = error.as_service_error() {
+            if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+                error.as_service_error()
+            {
                 let reasons = cancelled.cancellation_reasons();
-                let failed = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
+                let failed = reasons
+                    .iter()
+                    .position(|r| r.code() == Some("ConditionalCheckFailed"));
                 if let Some(index) = failed {
-                    let conflict = transaction.on_fail.get(index).cloned().unwrap_or(Conflict::Stale);
+                    let conflict = transaction
+                        .on_fail
+                        .get(index)
+                        .cloned()
+                        .unwrap_or(Conflict::Stale);
                     return Err(StoreError::Conflict(conflict));
                 }
-                let contended = reasons.iter().any(|r| r.code() == Some("TransactionConflict"));
+                let contended = reasons
+                    .iter()
+                    .any(|r| r.code() == Some("TransactionConflict"));
                 if contended && attempt < MAX_ATTEMPTS {
                     backoff(attempt).await;
                     continue;
@@ -329,7 +403,9 @@ impl Dynamo {
                     .unwrap_or_default();
                 if !pending.is_empty() {
                     if attempt >= MAX_ATTEMPTS {
-                        return Err(StoreError::Unavailable("BatchGetItem left keys unprocessed".into()));
+                        return Err(StoreError::Unavailable(
+                            "BatchGetItem left keys unprocessed".into(),
+                        ));
                     }
                     backoff(attempt).await;
                 }
@@ -354,29 +430,47 @@ impl Dynamo {
     /// Emails already counted against an account's quota on a day.
     async fn quota_used(&self, account: &AccountId, day: NaiveDate) -> Result<u32, StoreError> {
         let item = self.get(key(account_pk(account), quota_sk(day))).await?;
-        Ok(item.as_ref().map(|i| items::Reader::new(i).n("sent")).transpose()?.unwrap_or(0))
+        Ok(item
+            .as_ref()
+            .map(|i| items::Reader::new(i).n("sent"))
+            .transpose()?
+            .unwrap_or(0))
     }
 
     /// Adds the quota write to a transaction, or fails at once if the uses alone pass the
     /// limit.
-    fn spend_quota(&self, tx: &mut Transaction, account: &AccountId, quota: &DailyQuota) -> Result<(), StoreError> {
+    fn spend_quota(
+        &self,
+        tx: &mut Transaction,
+        account: &AccountId,
+        quota: &DailyQuota,
+    ) -> Result<(), StoreError> {
         let Some(max_before) = quota.limit.checked_sub(quota.uses) else {
             return Err(StoreError::Conflict(Conflict::DailyLimit { used: 0 }));
         };
-        let expires = (quota.day + Duration::days(2)).and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp());
+        let expires = (quota.day + Duration::days(2))
+            .and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp());
         tx.update(
             key(account_pk(account), quota_sk(quota.day)),
             Expr::new("ADD #sent :uses SET #ttl = :ttl")
                 .name("#ttl", "ttl")
                 .value(":uses", n(quota.uses))
                 .value(":ttl", n(expires)),
-            Expr::new("attribute_not_exists(#sent) OR #sent <= :max").name("#sent", "sent").value(":max", n(max_before)),
+            Expr::new("attribute_not_exists(#sent) OR #sent <= :max")
+                .name("#sent", "sent")
+                .value(":max", n(max_before)),
             Conflict::DailyLimit { used: 0 },
         )
     }
 
     /// Fills in how many emails were sent when a write failed on the quota.
-    async fn with_quota_used(&self, result: Result<(), StoreError>, account: &AccountId, day: NaiveDate) -> Result<(), StoreError> {
+    async fn with_quota_used(
+        &self,
+        result: Result<(), StoreError>,
+        account: &AccountId,
+        day: NaiveDate,
+    ) -> Result<(), StoreError> {
         match result {
             Err(StoreError::Conflict(Conflict::DailyLimit { .. })) => {
                 let used = self.quota_used(account, day).await?;
@@ -448,7 +542,9 @@ impl Dynamo {
             .and_then(|i| i.get("day"))
             .and_then(|v| v.as_s().ok())
             .and_then(|d| d.parse::<NaiveDate>().ok());
-        Ok(stored.unwrap_or(today - Duration::days(FIRST_RUN_LOOKBACK_DAYS)).min(today))
+        Ok(stored
+            .unwrap_or(today - Duration::days(FIRST_RUN_LOOKBACK_DAYS))
+            .min(today))
     }
 
     /// Records that every day before `day` is done. Never moves the watermark back.
@@ -467,7 +563,12 @@ impl Dynamo {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(unavailable("PutItem", e)),
         }
     }
@@ -493,7 +594,11 @@ impl Dynamo {
             .send()
             .await
             .map_err(|e| unavailable("Query", e))?;
-        let found = output.items().iter().map(due_item).collect::<Result<Vec<_>, _>>()?;
+        let found = output
+            .items()
+            .iter()
+            .map(due_item)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok((found, output.last_evaluated_key().cloned()))
     }
 }
@@ -510,21 +615,28 @@ fn encode_cursor(day: NaiveDate, after: Option<&Item>) -> Result<String, StoreEr
             .filter_map(|(name, v)| v.as_s().ok().map(|v| (name.clone(), v.clone())))
             .collect::<HashMap<_, _>>()
     });
-    let json = serde_json::to_vec(&DueCursor { day, after }).map_err(|e| StoreError::Unavailable(e.into()))?;
+    let json = serde_json::to_vec(&DueCursor { day, after })
+        .map_err(|e| StoreError::Unavailable(e.into()))?;
     Ok(BASE64URL_NOPAD.encode(&json))
 }
 
 fn decode_cursor(raw: &str) -> Result<(NaiveDate, Option<Item>), StoreError> {
-    let bytes = BASE64URL_NOPAD.decode(raw.as_bytes()).map_err(|_| StoreError::BadCursor)?;
+    let bytes = BASE64URL_NOPAD
+        .decode(raw.as_bytes())
+        .map_err(|_| StoreError::BadCursor)?;
     let cursor: DueCursor = serde_json::from_slice(&bytes).map_err(|_| StoreError::BadCursor)?;
-    let after = cursor.after.map(|k| k.into_iter().map(|(name, v)| (name, s(v))).collect());
+    let after = cursor
+        .after
+        .map(|k| k.into_iter().map(|(name, v)| (name, s(v))).collect());
     Ok((cursor.day, after))
 }
 
 fn due_item(item: &Item) -> Result<DueItem, StoreError> {
     let reader = items::Reader::new(item);
     let account = reader.parse("pk", |pk: &str| {
-        pk.strip_prefix("ACCOUNT#").ok_or(()).and_then(|id| AccountId::parse(id).map_err(|_| ()))
+        pk.strip_prefix("ACCOUNT#")
+            .ok_or(())
+            .and_then(|id| AccountId::parse(id).map_err(|_| ()))
     })?;
     let sk = reader.s("sk")?;
     if let Some(member) = sk.strip_prefix("MEMBER#") {
@@ -532,9 +644,14 @@ fn due_item(item: &Item) -> Result<DueItem, StoreError> {
         return Ok(DueItem::Trial { account, member });
     }
     let invitation = reader.parse("sk", |_| {
-        sk.strip_prefix("INVITATION#").ok_or(()).and_then(|id| InvitationId::parse(id).map_err(|_| ()))
+        sk.strip_prefix("INVITATION#")
+            .ok_or(())
+            .and_then(|id| InvitationId::parse(id).map_err(|_| ()))
     })?;
-    Ok(DueItem::Invitation { account, invitation })
+    Ok(DueItem::Invitation {
+        account,
+        invitation,
+    })
 }
 
 #[async_trait]
@@ -553,7 +670,9 @@ impl Store for Dynamo {
         let mut seen = HashSet::new();
         wanted.retain(|sk| seen.insert(sk.clone()));
 
-        let read = self.batch_get(wanted.into_iter().map(|sk| key(pk.clone(), sk)).collect()).await?;
+        let read = self
+            .batch_get(wanted.into_iter().map(|sk| key(pk.clone(), sk)).collect())
+            .await?;
         let mut found = Found::default();
         for item in &read {
             let sk = items::Reader::new(item).s("sk")?;
@@ -573,21 +692,53 @@ impl Store for Dynamo {
         Ok(found)
     }
 
-    async fn list_members(&self, account: &AccountId, cursor: Option<&str>, limit: usize) -> Result<Page<Member>, StoreError> {
-        let cursor = cursor.map(|c| MemberId::parse(c).map(String::from).map_err(|_| StoreError::BadCursor)).transpose()?;
+    async fn list_members(
+        &self,
+        account: &AccountId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Member>, StoreError> {
+        let cursor = cursor
+            .map(|c| {
+                MemberId::parse(c)
+                    .map(String::from)
+                    .map_err(|_| StoreError::BadCursor)
+            })
+            .transpose()?;
         let (found, next_cursor) = self.query_page(account, "MEMBER#", cursor, limit).await?;
         let items = found.iter().map(items::member).collect::<Result<_, _>>()?;
         Ok(Page { items, next_cursor })
     }
 
-    async fn list_invitations(&self, account: &AccountId, cursor: Option<&str>, limit: usize) -> Result<Page<Invitation>, StoreError> {
-        let cursor = cursor.map(|c| InvitationId::parse(c).map(String::from).map_err(|_| StoreError::BadCursor)).transpose()?;
-        let (found, next_cursor) = self.query_page(account, "INVITATION#", cursor, limit).await?;
-        let items = found.iter().map(items::invitation).collect::<Result<_, _>>()?;
+    async fn list_invitations(
+        &self,
+        account: &AccountId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let cursor = cursor
+            .map(|c| {
+                InvitationId::parse(c)
+                    .map(String::from)
+                    .map_err(|_| StoreError::BadCursor)
+            })
+            .transpose()?;
+        let (found, next_cursor) = self
+            .query_page(account, "INVITATION#", cursor, limit)
+            .await?;
+        let items = found
+            .iter()
+            .map(items::invitation)
+            .collect::<Result<_, _>>()?;
         Ok(Page { items, next_cursor })
     }
 
-    async fn due(&self, now: DateTime<Utc>, cursor: Option<&str>, limit: usize) -> Result<Page<DueItem>, StoreError> {
+    async fn due(
+        &self,
+        now: DateTime<Utc>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<DueItem>, StoreError> {
         let today = now.date_naive();
         let (mut day, mut start) = match cursor {
             Some(raw) => decode_cursor(raw)?,
@@ -602,10 +753,16 @@ impl Store for Dynamo {
             found.extend(items);
 
             if let Some(last) = last {
-                return Ok(Page { items: found, next_cursor: Some(encode_cursor(day, Some(&last))?) });
+                return Ok(Page {
+                    items: found,
+                    next_cursor: Some(encode_cursor(day, Some(&last))?),
+                });
             }
             if day >= today {
-                return Ok(Page { items: found, next_cursor: None });
+                return Ok(Page {
+                    items: found,
+                    next_cursor: None,
+                });
             }
             if day_was_empty {
                 self.advance_watermark(day + Duration::days(1)).await?;
@@ -613,21 +770,32 @@ impl Store for Dynamo {
             day += Duration::days(1);
             start = None;
             if found.len() >= limit {
-                return Ok(Page { items: found, next_cursor: Some(encode_cursor(day, None)?) });
+                return Ok(Page {
+                    items: found,
+                    next_cursor: Some(encode_cursor(day, None)?),
+                });
             }
         }
     }
 
     async fn create_account(&self, account: &Account, owner: &Member) -> Result<(), StoreError> {
         let mut tx = Transaction::new(&self.table);
-        tx.put(items::account_item(account), Some(absent()), Conflict::Stale)?;
+        tx.put(
+            items::account_item(account),
+            Some(absent()),
+            Conflict::Stale,
+        )?;
         tx.put(member_item(owner), Some(absent()), Conflict::Stale)?;
         self.transact(tx).await
     }
 
     async fn create_invitations(&self, change: &NewInvitations) -> Result<(), StoreError> {
         let mut tx = Transaction::new(&self.table);
-        let paid = change.invitations.iter().filter(|i| i.seat == SeatKind::Paid).count();
+        let paid = change
+            .invitations
+            .iter()
+            .filter(|i| i.seat == SeatKind::Paid)
+            .count();
         let paid = u32::try_from(paid).map_err(|e| StoreError::Unavailable(e.into()))?;
         if paid > 0 {
             Self::move_seats(
@@ -638,7 +806,11 @@ impl Store for Dynamo {
                 paid,
             )?;
         } else {
-            tx.check(key(account_pk(&change.account), ACCOUNT_SK.into()), Expr::new("attribute_exists(pk)"), Conflict::Stale)?;
+            tx.check(
+                key(account_pk(&change.account), ACCOUNT_SK.into()),
+                Expr::new("attribute_exists(pk)"),
+                Conflict::Stale,
+            )?;
         }
         self.spend_quota(&mut tx, &change.account, &change.quota)?;
 
@@ -648,25 +820,46 @@ impl Store for Dynamo {
             tx.check(
                 key(account_pk(&invitation.account_id), member_sk(&member)),
                 absent(),
-                Conflict::AddressTaken { email: email.clone(), member: true },
+                Conflict::AddressTaken {
+                    email: email.clone(),
+                    member: true,
+                },
             )?;
-            tx.put(claim_item(invitation), Some(absent()), Conflict::AddressTaken { email, member: false })?;
+            tx.put(
+                claim_item(invitation),
+                Some(absent()),
+                Conflict::AddressTaken {
+                    email,
+                    member: false,
+                },
+            )?;
             tx.put(invitation_item(invitation), Some(absent()), Conflict::Stale)?;
         }
         let result = self.transact(tx).await;
-        self.with_quota_used(result, &change.account, change.quota.day).await
+        self.with_quota_used(result, &change.account, change.quota.day)
+            .await
     }
 
-    async fn accept_invitation(&self, invitation: &Invitation, member: &Member) -> Result<(), StoreError> {
+    async fn accept_invitation(
+        &self,
+        invitation: &Invitation,
+        member: &Member,
+    ) -> Result<(), StoreError> {
         let mut tx = Transaction::new(&self.table);
         let pending = at_version_and(invitation.version, status_is("pending"));
         tx.put(invitation_item(invitation), Some(pending), Conflict::Stale)?;
         tx.put(
             member_item(member),
             Some(absent()),
-            Conflict::AddressTaken { email: member.email.clone(), member: true },
+            Conflict::AddressTaken {
+                email: member.email.clone(),
+                member: true,
+            },
         )?;
-        tx.delete(key(account_pk(&invitation.account_id), claim_sk(&invitation.account_id, &invitation.email)))?;
+        tx.delete(key(
+            account_pk(&invitation.account_id),
+            claim_sk(&invitation.account_id, &invitation.email),
+        ))?;
         if invitation.seat == SeatKind::Paid {
             Self::move_seats(
                 &mut tx,
@@ -692,9 +885,19 @@ impl Store for Dynamo {
             tx.check(
                 key(account_pk(&next.account_id), member_sk(&member)),
                 absent(),
-                Conflict::AddressTaken { email: email.clone(), member: true },
+                Conflict::AddressTaken {
+                    email: email.clone(),
+                    member: true,
+                },
             )?;
-            tx.put(claim_item(next), Some(absent()), Conflict::AddressTaken { email, member: false })?;
+            tx.put(
+                claim_item(next),
+                Some(absent()),
+                Conflict::AddressTaken {
+                    email,
+                    member: false,
+                },
+            )?;
             if next.seat == SeatKind::Paid {
                 Self::move_seats(
                     &mut tx,
@@ -707,21 +910,36 @@ impl Store for Dynamo {
         }
         self.spend_quota(&mut tx, &next.account_id, &change.quota)?;
         let result = self.transact(tx).await;
-        self.with_quota_used(result, &next.account_id, change.quota.day).await
+        self.with_quota_used(result, &next.account_id, change.quota.day)
+            .await
     }
 
     async fn revoke_invitation(&self, invitation: &Invitation) -> Result<(), StoreError> {
         let mut tx = Transaction::new(&self.table);
         let condition = at_version_and(invitation.version, status_is("pending"));
-        tx.put(invitation_item(invitation), Some(condition), Conflict::Stale)?;
+        tx.put(
+            invitation_item(invitation),
+            Some(condition),
+            Conflict::Stale,
+        )?;
         release(&mut tx, invitation)?;
         self.transact(tx).await
     }
 
     async fn assign_seat(&self, change: &SeatAssignment) -> Result<(), StoreError> {
         let mut tx = Transaction::new(&self.table);
-        let seat_is_paid = || Expr::new("#seat = :paid").name("#seat", "seat").value(":paid", s("paid"));
-        let unpaid = at_version_and(change.member.version, Expr { text: "NOT #seat = :paid".into(), ..seat_is_paid() });
+        let seat_is_paid = || {
+            Expr::new("#seat = :paid")
+                .name("#seat", "seat")
+                .value(":paid", s("paid"))
+        };
+        let unpaid = at_version_and(
+            change.member.version,
+            Expr {
+                text: "NOT #seat = :paid".into(),
+                ..seat_is_paid()
+            },
+        );
         tx.put(member_item(&change.member), Some(unpaid), Conflict::Stale)?;
         match &change.from {
             Some(giver) => {
@@ -741,11 +959,19 @@ impl Store for Dynamo {
 
     async fn update_member(&self, member: &Member) -> Result<(), StoreError> {
         let mut tx = Transaction::new(&self.table);
-        tx.put(member_item(member), Some(at_version(member.version)), Conflict::Stale)?;
+        tx.put(
+            member_item(member),
+            Some(at_version(member.version)),
+            Conflict::Stale,
+        )?;
         self.transact(tx).await
     }
 
-    async fn set_invite_policy(&self, account: &AccountId, restricted_to_admins: bool) -> Result<Account, StoreError> {
+    async fn set_invite_policy(
+        &self,
+        account: &AccountId,
+        restricted_to_admins: bool,
+    ) -> Result<Account, StoreError> {
         let output = self
             .client
             .update_item()
@@ -758,7 +984,10 @@ impl Store for Dynamo {
             .send()
             .await
             .map_err(|e| update_error(e, "UpdateItem"))?;
-        output.attributes().ok_or(StoreError::Conflict(Conflict::Stale)).and_then(items::account)
+        output
+            .attributes()
+            .ok_or(StoreError::Conflict(Conflict::Stale))
+            .and_then(items::account)
     }
 
     async fn add_seats(&self, account: &AccountId, add: u32) -> Result<Account, StoreError> {
@@ -767,22 +996,34 @@ impl Store for Dynamo {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(account_pk(account), ACCOUNT_SK.into())))
-            .update_expression("SET seats_bought = seats_bought + :add, seats_free = seats_free + :add")
+            .update_expression(
+                "SET seats_bought = seats_bought + :add, seats_free = seats_free + :add",
+            )
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":add", n(add))
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
             .send()
             .await
             .map_err(|e| update_error(e, "UpdateItem"))?;
-        output.attributes().ok_or(StoreError::Conflict(Conflict::Stale)).and_then(items::account)
+        output
+            .attributes()
+            .ok_or(StoreError::Conflict(Conflict::Stale))
+            .and_then(items::account)
     }
 
-    async fn record_delivery(&self, invitation: &Invitation, delivery: Delivery) -> Result<(), StoreError> {
+    async fn record_delivery(
+        &self,
+        invitation: &Invitation,
+        delivery: Delivery,
+    ) -> Result<(), StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(account_pk(&invitation.account_id), invitation_sk(&invitation.id))))
+            .set_key(Some(key(
+                account_pk(&invitation.account_id),
+                invitation_sk(&invitation.id),
+            )))
             .update_expression("SET delivery = :delivery")
             .condition_expression("token_hash = :hash")
             .expression_attribute_values(":hash", s(invitation.token_hash.as_str()))
@@ -797,18 +1038,30 @@ impl Store for Dynamo {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(unavailable("UpdateItem", e)),
         }
     }
 
-    async fn expire_trial(&self, account: &AccountId, member: &MemberId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    async fn expire_trial(
+        &self,
+        account: &AccountId,
+        member: &MemberId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(account_pk(account), member_sk(member))))
-            .update_expression("SET #seat = :expired, #version = #version + :one REMOVE due_day, due_at")
+            .update_expression(
+                "SET #seat = :expired, #version = #version + :one REMOVE due_day, due_at",
+            )
             .condition_expression("#seat = :trial AND trial_ends_at <= :now")
             .expression_attribute_names("#seat", "seat")
             .expression_attribute_names("#version", "version")
@@ -820,13 +1073,26 @@ impl Store for Dynamo {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
             Err(e) => Err(unavailable("UpdateItem", e)),
         }
     }
 
-    async fn expire_invitation(&self, account: &AccountId, invitation: &InvitationId, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        let Some(item) = self.get(key(account_pk(account), invitation_sk(invitation))).await? else {
+    async fn expire_invitation(
+        &self,
+        account: &AccountId,
+        invitation: &InvitationId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let Some(item) = self
+            .get(key(account_pk(account), invitation_sk(invitation)))
+            .await?
+        else {
             return Ok(false);
         };
         let stored = items::invitation(&item)?;
@@ -834,7 +1100,11 @@ impl Store for Dynamo {
             return Ok(false);
         }
 
-        let expired = Invitation { status: InvitationStatus::Expired, version: stored.version + 1, ..stored.clone() };
+        let expired = Invitation {
+            status: InvitationStatus::Expired,
+            version: stored.version + 1,
+            ..stored.clone()
+        };
         let mut tx = Transaction::new(&self.table);
         let condition = at_version_and(expired.version, status_is("pending"));
         tx.put(invitation_item(&expired), Some(condition), Conflict::Stale)?;
@@ -849,7 +1119,10 @@ impl Store for Dynamo {
 
 /// What ending a pending invitation frees: its claim and any reserved seat.
 fn release(tx: &mut Transaction, pending: &Invitation) -> Result<(), StoreError> {
-    tx.delete(key(account_pk(&pending.account_id), claim_sk(&pending.account_id, &pending.email)))?;
+    tx.delete(key(
+        account_pk(&pending.account_id),
+        claim_sk(&pending.account_id, &pending.email),
+    ))?;
     if pending.seat == SeatKind::Paid {
         Dynamo::move_seats(
             tx,
@@ -880,10 +1153,16 @@ where
 }
 
 fn update_error(
-    error: SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError, aws_sdk_dynamodb::config::http::HttpResponse>,
+    error: SdkError<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+        aws_sdk_dynamodb::config::http::HttpResponse,
+    >,
     operation: &'static str,
 ) -> StoreError {
-    if error.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) {
+    if error
+        .as_service_error()
+        .is_some_and(|e| e.is_conditional_check_failed_exception())
+    {
         StoreError::Conflict(Conflict::Stale)
     } else {
         unavailable(operation, error)
