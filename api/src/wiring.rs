@@ -6,6 +6,7 @@ use aws_config::SdkConfig;
 use teamseats::clock::{Clock, SystemClock};
 use teamseats::config::{Config, ConfigError, MailTransport};
 use teamseats::entropy::OsEntropy;
+use teamseats::mail::Tee;
 use teamseats::mail::outbox::Outbox;
 use teamseats::mail::ses::Ses;
 use teamseats::ports::{Mailer, Store, StoreError};
@@ -21,7 +22,8 @@ pub const EMBEDDED_FILE: &str = "teamseats.redb";
 pub enum Host {
     /// In Lambda: the template made the table; nothing is printed.
     Lambda,
-    /// On a laptop or in tests: a missing table is created, and the outbox prints links.
+    /// On a laptop or in tests: a missing table is created, the outbox prints links, and
+    /// mail sent through SES is also copied to the outbox.
     Local,
 }
 
@@ -114,26 +116,34 @@ impl App {
     }
 }
 
-/// The mail transport `config` asks for.
+/// The mail transport `config` asks for. Locally, mail sent through SES is also copied to
+/// the outbox.
 fn mailer(
     config: &Config,
     sdk: Option<&SdkConfig>,
     host: Host,
 ) -> Result<Arc<dyn Mailer>, BuildError> {
-    if let (MailTransport::Ses, Some(sdk)) = (config.mail_transport, sdk) {
-        return Ok(Arc::new(Ses::new(
-            aws_sdk_sesv2::Client::new(sdk),
-            &config.sender_address,
-            config.ses_configuration_set.clone(),
-        )));
+    let outbox = || -> Result<Arc<dyn Mailer>, BuildError> {
+        let outbox = Outbox::new(config.data_dir.join("outbox"), &config.sender_address)
+            .map_err(BuildError::Outbox)?;
+        Ok(Arc::new(if host == Host::Local {
+            outbox.printing_links()
+        } else {
+            outbox
+        }))
+    };
+    let (MailTransport::Ses, Some(sdk)) = (config.mail_transport, sdk) else {
+        return outbox();
+    };
+    let ses: Arc<dyn Mailer> = Arc::new(Ses::new(
+        aws_sdk_sesv2::Client::new(sdk),
+        &config.sender_address,
+        config.ses_configuration_set.clone(),
+    ));
+    match host {
+        Host::Lambda => Ok(ses),
+        Host::Local => Ok(Arc::new(Tee::new(ses, outbox()?))),
     }
-    let outbox = Outbox::new(config.data_dir.join("outbox"), &config.sender_address)
-        .map_err(BuildError::Outbox)?;
-    Ok(Arc::new(if host == Host::Local {
-        outbox.printing_links()
-    } else {
-        outbox
-    }))
 }
 
 /// The store `config` asks for, with its request counter when it is DynamoDB.

@@ -6,13 +6,18 @@
 pub mod outbox;
 pub mod ses;
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
 use askama::Template;
 use chrono::{DateTime, Utc};
 
 use crate::config::Links;
+use crate::error::BoxError;
 use crate::error::Error;
 use crate::model::{Account, Invitation, Role, SeatKind};
-use crate::ports::Message;
+use crate::ports::{Mailer, Message};
 use crate::token::InvitationToken;
 
 /// What both parts of the email say.
@@ -92,4 +97,30 @@ pub fn invitation_message(
         invitation: invitation.id.clone(),
         accept_url,
     })
+}
+
+/// Sends through one transport and, once that succeeded, keeps a copy through another.
+/// The local runner uses it so that mail sent through an SES server also lands in the
+/// outbox, where the walk-through reads it.
+pub struct Tee {
+    send: Arc<dyn Mailer>,
+    copy: Arc<dyn Mailer>,
+}
+
+impl Tee {
+    /// Sends through `send`, then copies through `copy`.
+    pub fn new(send: Arc<dyn Mailer>, copy: Arc<dyn Mailer>) -> Self {
+        Self { send, copy }
+    }
+}
+
+#[async_trait]
+impl Mailer for Tee {
+    async fn send(&self, message: &Message) -> Result<(), BoxError> {
+        self.send.send(message).await?;
+        if let Err(error) = self.copy.send(message).await {
+            tracing::warn!(invitation_id = %message.invitation, %error, "could not keep a copy of an email");
+        }
+        Ok(())
+    }
 }
