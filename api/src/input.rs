@@ -4,9 +4,11 @@
 //! route's shape; unknown fields are refused, so that a misspelt option is never
 //! silently ignored. Every refusal names the field, as a path such as `emails[3]`.
 
+use std::fmt;
+
 use lambda_http::{Body, Request};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use serde::de::{self, DeserializeOwned, Deserializer, Unexpected, Visitor};
 use teamseats::Error;
 use teamseats::commands::{
     AccountName, InviteRequest, NewAccount, email_field, role_field, seat_field, seats_field,
@@ -157,7 +159,7 @@ pub fn invitation_id(raw: &str) -> Result<InvitationId, Error> {
 pub struct CreateAccountBody {
     name: String,
     owner_email: String,
-    seats: i64,
+    seats: WholeNumber,
 }
 
 impl CreateAccountBody {
@@ -166,7 +168,7 @@ impl CreateAccountBody {
         Ok(NewAccount {
             name: AccountName::parse(&self.name, "name")?,
             owner_email: email_field(&self.owner_email, "owner_email")?,
-            seats: seats_field(self.seats, "seats")?,
+            seats: seats_field(self.seats.0, "seats")?,
         })
     }
 }
@@ -238,12 +240,54 @@ pub struct SettingsBody {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BuySeatsBody {
-    add: i64,
+    add: WholeNumber,
 }
 
 impl BuySeatsBody {
     /// The number of seats to add.
     pub fn add(&self) -> Result<u32, Error> {
-        seats_field(self.add, "add")
+        seats_field(self.add.0, "add")
+    }
+}
+
+/// A count in a body. JSON Schema's `integer` takes `3.0` as the number 3, and so does
+/// this; `2.5`, a string, or a number too large to read exactly is refused as the wrong
+/// type, and the range is checked after.
+#[derive(Debug, Clone, Copy)]
+struct WholeNumber(i64);
+
+impl<'de> Deserialize<'de> for WholeNumber {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(WholeNumberVisitor)
+    }
+}
+
+struct WholeNumberVisitor;
+
+impl Visitor<'_> for WholeNumberVisitor {
+    type Value = WholeNumber;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a whole number")
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<WholeNumber, E> {
+        Ok(WholeNumber(n))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<WholeNumber, E> {
+        i64::try_from(n)
+            .map(WholeNumber)
+            .map_err(|_| E::invalid_value(Unexpected::Unsigned(n), &self))
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<WholeNumber, E> {
+        // Within ±2^53 every whole f64 converts to i64 exactly.
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        if n.fract() == 0.0 && n.abs() <= EXACT {
+            Ok(WholeNumber(n as i64))
+        } else {
+            Err(E::invalid_type(Unexpected::Float(n), &self))
+        }
     }
 }

@@ -9,7 +9,7 @@ use teamseats::Error;
 use teamseats::model::{
     Account, Delivery, Invitation, InvitationStatus, Member, Role, Seat, SeatKind,
 };
-use teamseats::service::{InviteResult, InviteStatus, error_chain};
+use teamseats::service::{DailySummary, InviteResult, InviteStatus, error_chain};
 
 /// The content security policy of every HTML answer: nothing from anywhere else, inline
 /// styles only, forms post back to this origin, no framing.
@@ -194,4 +194,17 @@ pub fn invite_result(result: &InviteResult) -> Value {
         value["email_sent"] = json!(sent);
     }
     value
+}
+
+/// What a daily run did as of `now`: the answer of the daily function and of the local
+/// runner's `/local/daily`.
+pub fn daily_summary(now: DateTime<Utc>, summary: &DailySummary) -> Value {
+    json!({
+        "now": at(now),
+        "trials_expired": summary.trials_expired,
+        "invitations_expired": summary.invitations_expired,
+        "items_seen": summary.items_seen,
+        "pages_read": summary.pages_read,
+        "more_remaining": summary.more_remaining,
+    })
 }

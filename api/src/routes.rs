@@ -72,7 +72,7 @@ fn route<'p>(method: &Method, path: &'p str) -> Match<'p> {
         ["accounts", a, "settings"] => ("PATCH", (m == "PATCH").then_some(Route::Settings(a))),
         ["accounts", a, "seats"] => ("POST", (m == "POST").then_some(Route::BuySeats(a))),
         ["invitations", "accept"] => (
-            "GET, POST",
+            "GET, HEAD, POST",
             match m {
                 "GET" | "HEAD" => Some(Route::AcceptPage),
                 "POST" => Some(Route::Accept),
@@ -228,12 +228,13 @@ async fn api(
 
 /// `GET /invitations/accept?token=...`: shows the invitation and changes nothing.
 async fn accept_page(service: &Teamseats, request: &Request) -> Response<Body> {
+    let app_url = &service.links().app_url;
     let Some(token) = input::query_param(request, "token") else {
-        return pages::failure(&Error::Token(TokenProblem::Unknown));
+        return pages::failure(&Error::Token(TokenProblem::Unknown), app_url);
     };
     match service.view_invitation(&token).await {
         Ok(view) => pages::invitation(&view, &token),
-        Err(error) => pages::failure(&error),
+        Err(error) => pages::failure(&error, app_url),
     }
 }
 
@@ -270,11 +271,12 @@ async fn accept(service: &Teamseats, request: &Request) -> Response<Body> {
             .find(|(k, _)| k == "token")
             .map(|(_, v)| v.into_owned())
     });
+    let app_url = &service.links().app_url;
     let Some(token) = token else {
-        return pages::failure(&Error::Token(TokenProblem::Unknown));
+        return pages::failure(&Error::Token(TokenProblem::Unknown), app_url);
     };
     match service.accept(&token).await {
-        Ok(accepted) => pages::accepted(&accepted, &service.links().app_url),
-        Err(error) => pages::failure(&error),
+        Ok(accepted) => pages::accepted(&accepted, app_url),
+        Err(error) => pages::failure(&error, app_url),
     }
 }

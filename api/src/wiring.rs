@@ -57,9 +57,11 @@ impl App {
         }
     }
 
-    /// Reads the environment and builds the application for Lambda, with the system clock.
+    /// Reads the environment as a deployed function must find it (see
+    /// [`Defaults::Deployed`](teamseats::config::Defaults::Deployed)) and builds the
+    /// application for Lambda, with the system clock.
     pub async fn from_env() -> Result<Self, BuildError> {
-        let config = Config::from_env()?;
+        let config = Config::deployed_from_env()?;
         Self::from_config(&config, Arc::new(SystemClock), Host::Lambda).await
     }
 

@@ -142,14 +142,10 @@ async fn daily(State(app): State<App>, body: axum::body::Bytes) -> AxumResponse 
     };
 
     match outcome {
-        Ok((now, summary)) => axum::Json(json!({
-            "now": teamseats_api::output::at(now.unwrap_or_else(|| service.now())),
-            "trials_expired": summary.trials_expired,
-            "invitations_expired": summary.invitations_expired,
-            "items_seen": summary.items_seen,
-            "pages_read": summary.pages_read,
-            "more_remaining": summary.more_remaining,
-        }))
+        Ok((now, summary)) => axum::Json(teamseats_api::output::daily_summary(
+            now.unwrap_or_else(|| service.now()),
+            &summary,
+        ))
         .into_response(),
         Err(error) => to_axum(teamseats_api::output::problem(&error)),
     }

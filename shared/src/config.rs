@@ -1,9 +1,13 @@
 //! Configuration, read from the environment once at start-up.
 //!
-//! The same variables apply locally and in Lambda. Every one has a default suited to a
-//! laptop; a variable that is set but malformed stops start-up with a message naming it.
+//! The same variables apply locally and in Lambda. Locally every one has a default suited
+//! to a laptop. A deployed function has no default for what only its deployment knows:
+//! the table, the sender address and the two public URLs (see [`Defaults::Deployed`]).
+//! Either way, start-up stops with one message naming every variable that is missing or
+//! malformed.
 
 use std::env;
+use std::fmt;
 use std::path::PathBuf;
 
 use chrono::Duration;
@@ -82,106 +86,197 @@ pub struct Config {
     pub ses_configuration_set: Option<String>,
 }
 
-/// A variable that is set but cannot be used.
-#[derive(Debug, thiserror::Error)]
-#[error("environment variable {name}: {reason}")]
-pub struct ConfigError {
-    name: &'static str,
-    reason: String,
+/// Which defaults stand in for the variables left unset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Defaults {
+    /// On a laptop or in tests: every variable has a default, the store is the embedded
+    /// one and mail goes to the outbox.
+    Local,
+    /// A deployed function: what only the deployment can know has no default.
+    /// `TABLE_NAME` (or, to try a function without AWS, `DATA_DIR`), `SENDER_ADDRESS`,
+    /// `PUBLIC_BASE_URL` and `APP_URL` must be set, and mail goes through SES unless
+    /// `MAIL_TRANSPORT` says otherwise.
+    Deployed,
 }
 
+/// The environment cannot be used: every variable that is missing or malformed, so that
+/// one failed start names them all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    missing: Vec<&'static str>,
+    malformed: Vec<(&'static str, String)>,
+}
+
+impl ConfigError {
+    /// The variables at fault, missing ones first.
+    pub fn names(&self) -> Vec<&'static str> {
+        let malformed = self.malformed.iter().map(|(name, _)| *name);
+        self.missing.iter().copied().chain(malformed).collect()
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut clauses = Vec::new();
+        match self.missing.as_slice() {
+            [] => {}
+            [one] => clauses.push(format!("environment variable {one} is not set")),
+            [first @ .., last] => clauses.push(format!(
+                "environment variables {} and {last} are not set",
+                first.join(", ")
+            )),
+        }
+        for (name, expected) in &self.malformed {
+            clauses.push(format!("environment variable {name} must be {expected}"));
+        }
+        f.write_str(&clauses.join("; "))
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
 impl Config {
-    /// Reads the process environment.
+    /// Reads the process environment, with local defaults.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| env::var(name).ok())
+        Self::read(Defaults::Local, |name| env::var(name).ok())
     }
 
-    /// Reads configuration through `get`, so tests need not touch the process environment.
+    /// Reads the process environment as a deployed function must find it.
+    pub fn deployed_from_env() -> Result<Self, ConfigError> {
+        Self::read(Defaults::Deployed, |name| env::var(name).ok())
+    }
+
+    /// Reads configuration through `get` with local defaults, so tests need not touch the
+    /// process environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| get(name).filter(|value| !value.trim().is_empty());
-        let defaults = Policy::default();
+        Self::read(Defaults::Local, get)
+    }
 
-        let days = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
-            number(name, get(name), 1, 365).map(|n| n.map_or(default, |d| Duration::days(d.into())))
+    /// Reads configuration through `get`, with `defaults` for what is unset. An empty
+    /// value counts as unset.
+    pub fn read(
+        defaults: Defaults,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut env = Reader {
+            get: |name: &str| get(name).filter(|value| !value.trim().is_empty()),
+            error: ConfigError {
+                missing: Vec::new(),
+                malformed: Vec::new(),
+            },
         };
+        let deployed = defaults == Defaults::Deployed;
+        let fallback = Policy::default();
+
         let policy = Policy {
-            invitation_ttl: days("INVITATION_TTL_DAYS", defaults.invitation_ttl)?,
-            trial_length: days("TRIAL_DAYS", defaults.trial_length)?,
-            daily_invite_limit: number(
-                "DAILY_INVITE_LIMIT",
-                get("DAILY_INVITE_LIMIT"),
-                1,
-                1_000_000,
-            )?
-            .unwrap_or(defaults.daily_invite_limit),
-            resend_cooldown: number(
-                "RESEND_COOLDOWN_SECONDS",
-                get("RESEND_COOLDOWN_SECONDS"),
-                0,
-                86_400,
-            )?
-            .map_or(defaults.resend_cooldown, |s| Duration::seconds(s.into())),
-            resend_daily_cap: number("RESEND_DAILY_CAP", get("RESEND_DAILY_CAP"), 1, 1_000)?
-                .unwrap_or(defaults.resend_daily_cap),
+            invitation_ttl: env
+                .number("INVITATION_TTL_DAYS", 1, 365)
+                .map_or(fallback.invitation_ttl, |d| Duration::days(d.into())),
+            trial_length: env
+                .number("TRIAL_DAYS", 1, 365)
+                .map_or(fallback.trial_length, |d| Duration::days(d.into())),
+            daily_invite_limit: env
+                .number("DAILY_INVITE_LIMIT", 1, 1_000_000)
+                .unwrap_or(fallback.daily_invite_limit),
+            resend_cooldown: env
+                .number("RESEND_COOLDOWN_SECONDS", 0, 86_400)
+                .map_or(fallback.resend_cooldown, |s| Duration::seconds(s.into())),
+            resend_daily_cap: env
+                .number("RESEND_DAILY_CAP", 1, 1_000)
+                .unwrap_or(fallback.resend_daily_cap),
         };
 
-        let port = get("PORT").unwrap_or_else(|| "3000".into());
-        let public_base_url = url("PUBLIC_BASE_URL", get("PUBLIC_BASE_URL"))?
+        let data_dir = env.text("DATA_DIR");
+        let table_name = env.required("TABLE_NAME", deployed && data_dir.is_none());
+        let sender_address = env
+            .required("SENDER_ADDRESS", deployed)
+            .unwrap_or_else(|| "teamseats@example.com".into());
+        let port = env.text("PORT").unwrap_or_else(|| "3000".into());
+        let public_base_url = env
+            .url("PUBLIC_BASE_URL", deployed)
             .unwrap_or_else(|| format!("http://127.0.0.1:{port}"));
-        let app_url =
-            url("APP_URL", get("APP_URL"))?.unwrap_or_else(|| "http://127.0.0.1:8080".into());
-
-        let mail_transport = match get("MAIL_TRANSPORT").as_deref() {
+        let app_url = env
+            .url("APP_URL", deployed)
+            .unwrap_or_else(|| "http://127.0.0.1:8080".into());
+        let mail_transport = match env.text("MAIL_TRANSPORT").as_deref() {
+            None if deployed => MailTransport::Ses,
             None | Some("outbox") => MailTransport::Outbox,
             Some("ses") => MailTransport::Ses,
             Some(other) => {
-                return Err(ConfigError {
-                    name: "MAIL_TRANSPORT",
-                    reason: format!("{other:?} is not one of \"outbox\" or \"ses\""),
-                });
+                env.malformed(
+                    "MAIL_TRANSPORT",
+                    format!("\"outbox\" or \"ses\", not {other:?}"),
+                );
+                MailTransport::Outbox
             }
         };
+        let ses_configuration_set = env.text("SES_CONFIGURATION_SET");
 
+        let error = env.error;
+        if !error.missing.is_empty() || !error.malformed.is_empty() {
+            return Err(error);
+        }
         Ok(Self {
             policy,
             links: Links {
                 public_base_url,
                 app_url,
             },
-            sender_address: get("SENDER_ADDRESS").unwrap_or_else(|| "teamseats@example.com".into()),
-            table_name: get("TABLE_NAME"),
-            data_dir: get("DATA_DIR").map_or_else(|| PathBuf::from(".teamseats"), PathBuf::from),
+            sender_address,
+            table_name,
+            data_dir: data_dir.map_or_else(|| PathBuf::from(".teamseats"), PathBuf::from),
             mail_transport,
-            ses_configuration_set: get("SES_CONFIGURATION_SET"),
+            ses_configuration_set,
         })
     }
 }
 
-fn number(
-    name: &'static str,
-    raw: Option<String>,
-    min: u32,
-    max: u32,
-) -> Result<Option<u32>, ConfigError> {
-    let Some(raw) = raw else { return Ok(None) };
-    match raw.trim().parse::<u32>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
-        _ => Err(ConfigError {
-            name,
-            reason: format!("expected a whole number from {min} to {max}"),
-        }),
-    }
+/// Reads variables one by one, noting every problem instead of stopping at the first.
+struct Reader<G> {
+    get: G,
+    error: ConfigError,
 }
 
-fn url(name: &'static str, raw: Option<String>) -> Result<Option<String>, ConfigError> {
-    let Some(raw) = raw else { return Ok(None) };
-    if raw.starts_with("https://") || raw.starts_with("http://") {
-        Ok(Some(raw.trim_end_matches('/').to_owned()))
-    } else {
-        Err(ConfigError {
-            name,
-            reason: "expected an http:// or https:// URL".into(),
-        })
+impl<G: Fn(&str) -> Option<String>> Reader<G> {
+    /// A variable's value, if set.
+    fn text(&self, name: &str) -> Option<String> {
+        (self.get)(name)
+    }
+
+    /// A variable's value; when `needed` and unset, it is noted as missing.
+    fn required(&mut self, name: &'static str, needed: bool) -> Option<String> {
+        let value = self.text(name);
+        if value.is_none() && needed {
+            self.error.missing.push(name);
+        }
+        value
+    }
+
+    fn malformed(&mut self, name: &'static str, expected: String) {
+        self.error.malformed.push((name, expected));
+    }
+
+    /// A whole number from `min` to `max`, if set and valid.
+    fn number(&mut self, name: &'static str, min: u32, max: u32) -> Option<u32> {
+        let raw = self.text(name)?;
+        match raw.trim().parse::<u32>() {
+            Ok(n) if (min..=max).contains(&n) => Some(n),
+            _ => {
+                self.malformed(name, format!("a whole number from {min} to {max}"));
+                None
+            }
+        }
+    }
+
+    /// An `http://` or `https://` URL without its trailing slash, if set and valid.
+    fn url(&mut self, name: &'static str, needed: bool) -> Option<String> {
+        let raw = self.required(name, needed)?;
+        if raw.starts_with("https://") || raw.starts_with("http://") {
+            Some(raw.trim_end_matches('/').to_owned())
+        } else {
+            self.malformed(name, "an http:// or https:// URL".into());
+            None
+        }
     }
 }
 
@@ -190,12 +285,27 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| {
+        read(Defaults::Local, vars)
+    }
+
+    fn deployed(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        read(Defaults::Deployed, vars)
+    }
+
+    fn read(defaults: Defaults, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::read(defaults, |name| {
             vars.iter()
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
         })
     }
+
+    const DEPLOYED: [(&str, &str); 4] = [
+        ("TABLE_NAME", "teamseats-Table-1X2Y3Z"),
+        ("SENDER_ADDRESS", "invites@example.com"),
+        ("PUBLIC_BASE_URL", "https://join.example.com/"),
+        ("APP_URL", "https://app.example.com"),
+    ];
 
     #[test]
     fn an_empty_environment_gives_local_defaults() {
@@ -219,5 +329,71 @@ mod tests {
             let error = config(&[(name, value)]).unwrap_err().to_string();
             assert!(error.contains(name), "{name}={value} gave {error}");
         }
+    }
+
+    #[test]
+    fn several_malformed_variables_are_all_named_in_one_error() {
+        let error = config(&[("TRIAL_DAYS", "seven"), ("APP_URL", "app.example.com")]).unwrap_err();
+
+        assert_eq!(error.names(), ["TRIAL_DAYS", "APP_URL"]);
+        assert_eq!(
+            error.to_string(),
+            "environment variable TRIAL_DAYS must be a whole number from 1 to 365; \
+             environment variable APP_URL must be an http:// or https:// URL"
+        );
+    }
+
+    #[test]
+    fn a_deployed_function_names_every_variable_it_lacks() {
+        let error = deployed(&[("TRIAL_DAYS", "0")]).unwrap_err();
+
+        assert_eq!(
+            error.names(),
+            [
+                "TABLE_NAME",
+                "SENDER_ADDRESS",
+                "PUBLIC_BASE_URL",
+                "APP_URL",
+                "TRIAL_DAYS"
+            ]
+        );
+        assert_eq!(
+            error.to_string(),
+            "environment variables TABLE_NAME, SENDER_ADDRESS, PUBLIC_BASE_URL and APP_URL \
+             are not set; environment variable TRIAL_DAYS must be a whole number from 1 to 365"
+        );
+    }
+
+    #[test]
+    fn a_deployed_function_with_its_variables_uses_dynamodb_and_ses() {
+        let config = deployed(&DEPLOYED).unwrap();
+
+        assert_eq!(config.table_name.as_deref(), Some("teamseats-Table-1X2Y3Z"));
+        assert_eq!(config.mail_transport, MailTransport::Ses);
+        assert_eq!(config.sender_address, "invites@example.com");
+        assert_eq!(config.links.public_base_url, "https://join.example.com");
+        assert_eq!(config.policy.trial_length, Duration::days(7));
+    }
+
+    #[test]
+    fn a_deployed_function_may_use_the_embedded_store_and_outbox_when_told_to() {
+        let mut vars = DEPLOYED[1..].to_vec();
+        vars.extend([("DATA_DIR", "/tmp/teamseats"), ("MAIL_TRANSPORT", "outbox")]);
+
+        let config = deployed(&vars).unwrap();
+
+        assert!(config.table_name.is_none());
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/teamseats"));
+        assert_eq!(config.mail_transport, MailTransport::Outbox);
+    }
+
+    #[test]
+    fn an_empty_variable_counts_as_unset() {
+        let mut vars = DEPLOYED.to_vec();
+        vars[1] = ("SENDER_ADDRESS", "  ");
+
+        let error = deployed(&vars).unwrap_err();
+
+        assert_eq!(error.names(), ["SENDER_ADDRESS"]);
     }
 }

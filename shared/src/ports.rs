@@ -250,7 +250,13 @@ pub trait Store: Send + Sync {
     ) -> Result<Account, StoreError>;
 
     /// Adds bought seats and returns the account after the change.
-    async fn add_seats(&self, account: &AccountId, add: u32) -> Result<Account, StoreError>;
+    /// Fails as [`Conflict::Stale`], adding nothing, if that would pass `max` seats.
+    async fn add_seats(
+        &self,
+        account: &AccountId,
+        add: u32,
+        max: u32,
+    ) -> Result<Account, StoreError>;
 
     /// Records whether the last email of an invitation went out, if its token is still
     /// the one the email carried.

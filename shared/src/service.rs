@@ -737,11 +737,18 @@ impl Teamseats {
             ));
         }
 
+        // The store re-checks the cap, so purchases at the same moment cannot pass it.
         let account = self
             .store
-            .add_seats(account_id, add)
+            .add_seats(account_id, add, MAX_SEATS)
             .await
-            .map_err(|e| write_error(e, "adding seats"))?;
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => Error::invalid(
+                    "add",
+                    format!("would take the account past {MAX_SEATS} seats"),
+                ),
+                other => write_error(other, "adding seats"),
+            })?;
         tracing::info!(account_id = %account_id, added = add, seats = account.seats_bought, "seats bought");
         Ok(account)
     }

@@ -14,6 +14,15 @@
 //!   table and its own sender address; the harness reads the mail back from the SES
 //!   server's `/store` (as aws-ses-v2-local serves it), keeping the messages from that
 //!   sender. `scripts/test` starts both servers.
+//!
+//! [`TestApp::spawn_served`] also serves the application over HTTP on a loopback port,
+//! with the accept links pointing there, so a real browser can follow them.
+//!
+//! [`lambda`] runs the function binaries themselves under a Runtime API on loopback, on
+//! the same two backends, and [`sample`] writes the state the events in `events/` name.
+
+pub mod lambda;
+pub mod sample;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,9 +35,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use teamseats::clock::ManualClock;
 
 use teamseats::config::{Config, MailTransport, Policy};
+use teamseats::entropy::OsEntropy;
 use teamseats::error::BoxError;
 use teamseats::mail::ses::Ses;
 use teamseats::ports::{Mailer, Message};
+use teamseats::service::Teamseats;
+use teamseats::store::dynamo::Dynamo;
 use teamseats_api::App;
 use teamseats_api::wiring::Host;
 use tempfile::TempDir;
@@ -52,8 +64,11 @@ pub struct TestApp {
     pub app: App,
     /// Where the embedded store and outbox keep their data.
     pub data_dir: PathBuf,
+    /// Where the accept links point: the served address, or a name nothing serves.
+    pub public_base_url: String,
     backend: Backend,
-    _data: TempDir,
+    config: Config,
+    _data: Arc<TempDir>,
 }
 
 /// An answer, with its body kept whole.
@@ -104,6 +119,8 @@ pub struct Email {
     pub text: String,
     /// The HTML part.
     pub html: String,
+    /// The accept link, as the text part shows it.
+    pub link: String,
     /// The token of the accept link in the text part.
     pub token: String,
 }
@@ -116,7 +133,31 @@ impl TestApp {
 
     /// An application whose policy `adjust` changes first.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Policy)) -> Self {
-        Self::build(adjust, |mailer| mailer).await
+        Self::build(None, adjust, |mailer| mailer).await
+    }
+
+    /// An application with the default policy, also served over HTTP on a loopback port
+    /// for as long as the test runs; its accept links point at that port.
+    pub async fn spawn_served() -> Self {
+        let listener =
+            std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port to serve on");
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
+        let app = Self::build(
+            Some(format!(
+                "http://{}",
+                listener.local_addr().expect("an address")
+            )),
+            |_| {},
+            |mailer| mailer,
+        )
+        .await;
+
+        let listener = tokio::net::TcpListener::from_std(listener).expect("a Tokio listener");
+        let router = app.router.clone();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        app
     }
 
     /// An application whose mail can be made to fail: while the switch is down, messages
@@ -124,6 +165,7 @@ impl TestApp {
     pub async fn spawn_with_mail_switch() -> (Self, Arc<MailSwitch>) {
         let mut switch = None;
         let app = Self::build(
+            None,
             |_| {},
             |working| {
                 let created = Arc::new(MailSwitch::new(working));
@@ -136,13 +178,15 @@ impl TestApp {
     }
 
     async fn build(
+        public_base_url: Option<String>,
         adjust: impl FnOnce(&mut Policy),
         wrap: impl FnOnce(Arc<dyn Mailer>) -> Arc<dyn Mailer>,
     ) -> Self {
         let data = tempfile::tempdir().expect("a temporary folder");
         let mut config = Config::from_lookup(|_| None).expect("the default configuration");
         config.data_dir = data.path().to_owned();
-        config.links.public_base_url = "https://teamseats.test".into();
+        config.links.public_base_url =
+            public_base_url.unwrap_or_else(|| "https://teamseats.test".into());
         config.links.app_url = "https://app.teamseats.test/".into();
         adjust(&mut config.policy);
 
@@ -162,9 +206,44 @@ impl TestApp {
             clock,
             outbox: data.path().join("outbox"),
             data_dir: data.path().to_owned(),
+            public_base_url: config.links.public_base_url.clone(),
             backend,
+            config,
             app,
-            _data: data,
+            _data: Arc::new(data),
+        }
+    }
+
+    /// Another application on this one's table, clock and mail, whose DynamoDB client
+    /// sends to `endpoint` instead: a proxy there can make DynamoDB fail. DynamoDB only.
+    pub async fn sibling_with_dynamodb_at(&self, endpoint: &str) -> TestApp {
+        let Backend::Aws { table, sender, .. } = &self.backend else {
+            panic!("only an application on DynamoDB has a DynamoDB endpoint");
+        };
+        let sdk = aws_config::load_from_env().await;
+        let dynamodb = aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .endpoint_url(endpoint)
+            .build();
+        let mailer = Ses::new(aws_sdk_sesv2::Client::new(&sdk), sender, None);
+        let service = Teamseats::new(
+            Arc::new(Dynamo::new(&dynamodb, table)),
+            Arc::new(mailer),
+            self.clock.clone(),
+            Arc::new(OsEntropy),
+            self.config.policy.clone(),
+            self.config.links.clone(),
+        );
+        let app = App::new(service);
+        TestApp {
+            router: local::router(app.clone()),
+            clock: self.clock.clone(),
+            outbox: self.outbox.clone(),
+            app,
+            data_dir: self.data_dir.clone(),
+            public_base_url: self.public_base_url.clone(),
+            backend: self.backend.clone(),
+            config: self.config.clone(),
+            _data: self._data.clone(),
         }
     }
 
@@ -265,9 +344,14 @@ impl TestApp {
         }
     }
 
-    /// Creates an account and returns its id.
+    /// Creates an account named Acme and returns its id.
     pub async fn create_account(&self, owner: &str, seats: u32) -> String {
-        let body = json!({ "name": "Acme", "owner_email": owner, "seats": seats });
+        self.create_account_named("Acme", owner, seats).await
+    }
+
+    /// Creates an account with the given name and returns its id.
+    pub async fn create_account_named(&self, name: &str, owner: &str, seats: u32) -> String {
+        let body = json!({ "name": name, "owner_email": owner, "seats": seats });
         let response = self.request("POST", "/accounts", None, Some(body)).await;
         assert_eq!(
             response.status,
@@ -559,6 +643,7 @@ fn emails_from_store(url: &str, sender: &str) -> Vec<Email> {
         .filter(|m| m["from"] == sender)
         .map(|m| {
             let text = m["body"]["text"].as_str().unwrap_or_default().to_owned();
+            let link = link_in(&text);
             Email {
                 to: m["destination"]["to"][0]
                     .as_str()
@@ -566,7 +651,8 @@ fn emails_from_store(url: &str, sender: &str) -> Vec<Email> {
                     .to_owned(),
                 subject: m["subject"].as_str().unwrap_or_default().to_owned(),
                 html: m["body"]["html"].as_str().unwrap_or_default().to_owned(),
-                token: token_in(&text),
+                token: token_in(&link),
+                link,
                 text,
             }
         })
@@ -591,9 +677,17 @@ fn http_get(url: &str) -> String {
         .unwrap_or_default()
 }
 
-fn token_in(text: &str) -> String {
+/// The first word of a text that carries an accept token.
+fn link_in(text: &str) -> String {
     text.split_whitespace()
-        .find_map(|word| word.split_once("token=").map(|(_, token)| token.to_owned()))
+        .find(|word| word.contains("token="))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn token_in(link: &str) -> String {
+    link.split_once("token=")
+        .map(|(_, token)| token.to_owned())
         .unwrap_or_default()
 }
 
@@ -613,12 +707,13 @@ fn parse_eml(raw: &str) -> Email {
             .unwrap_or_default()
     };
     let text = part("text/plain");
-    let token = token_in(&text);
+    let link = link_in(&text);
     Email {
         to: header("To"),
         subject: header("Subject"),
         html: part("text/html"),
+        token: token_in(&link),
+        link,
         text,
-        token,
     }
 }

@@ -178,3 +178,23 @@ async fn simultaneous_paid_invitations_never_reserve_more_seats_than_are_free() 
     );
     assert_eq!(app.account(&account, OWNER).await["seats_reserved"], 5);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_purchases_never_take_an_account_past_the_seat_cap() {
+    let app = TestApp::spawn().await;
+    let account = app.create_account(OWNER, 1).await;
+    let path = format!("/accounts/{account}/seats");
+
+    let purchases =
+        (0..2).map(|_| app.request("POST", &path, Some(OWNER), Some(json!({ "add": 60_000 }))));
+    let responses = join_all(purchases).await;
+
+    let counts = tally(&responses);
+    assert_eq!(counts.get(&(200, String::new())), Some(&1), "{counts:?}");
+    assert_eq!(
+        counts.get(&(422, "invalid_field".into())),
+        Some(&1),
+        "{counts:?}"
+    );
+    assert_eq!(app.account(&account, OWNER).await["seats_bought"], 60_001);
+}

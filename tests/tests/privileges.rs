@@ -3,7 +3,8 @@
 //!
 //! Every row gets a fresh application with the same cast: an owner, an admin, a regular
 //! user authorized to manage seats, a regular user, a member whose trial ended, the owner
-//! of a second account, and a caller with no identity. The actors other than the lapsed
+//! of a second account, a verified caller who belongs to no account, and a caller with no
+//! identity. The actors other than the lapsed
 //! member sit on paid seats, so that they stay active while the clock moves past a trial.
 
 use chrono::Duration;
@@ -20,6 +21,7 @@ const TRIALIST: &str = "trialist@acme.test";
 const INVITEE: &str = "invitee@acme.test";
 const NEWCOMER: &str = "newcomer@acme.test";
 const OUTSIDER: &str = "owner@globex.test";
+const STRANGER: &str = "nobody@initech.test";
 
 /// A well-formed account id that no account has.
 const MADE_UP_ACCOUNT: &str = "acc_00000000000000000000000000000000";
@@ -33,6 +35,7 @@ enum Actor {
     User,
     TrialExpired,
     OtherAccount,
+    Stranger,
     Anonymous,
 }
 
@@ -46,6 +49,7 @@ impl Actor {
             Actor::User => Some(USER),
             Actor::TrialExpired => Some(LAPSED),
             Actor::OtherAccount => Some(OUTSIDER),
+            Actor::Stranger => Some(STRANGER),
             Actor::Anonymous => None,
         }
     }
@@ -118,6 +122,7 @@ const MATRIX: &[(Actor, Action, (u16, &str))] = &[
     (Actor::User, Action::InviteTrialUser, OK),
     (Actor::TrialExpired, Action::InviteTrialUser, INACTIVE),
     (Actor::OtherAccount, Action::InviteTrialUser, NOT_A_MEMBER),
+    (Actor::Stranger, Action::InviteTrialUser, NOT_A_MEMBER),
     (Actor::Anonymous, Action::InviteTrialUser, UNAUTHENTICATED),
 
     (Actor::Owner, Action::InvitePaidSeat, OK),
@@ -126,6 +131,7 @@ const MATRIX: &[(Actor, Action, (u16, &str))] = &[
     (Actor::User, Action::InvitePaidSeat, SEAT_NOT_ALLOWED),
     (Actor::TrialExpired, Action::InvitePaidSeat, INACTIVE),
     (Actor::OtherAccount, Action::InvitePaidSeat, NOT_A_MEMBER),
+    (Actor::Stranger, Action::InvitePaidSeat, NOT_A_MEMBER),
     (Actor::Anonymous, Action::InvitePaidSeat, UNAUTHENTICATED),
 
     (Actor::Owner, Action::InviteAdmin, OK),
@@ -134,6 +140,7 @@ const MATRIX: &[(Actor, Action, (u16, &str))] = &[
     (Actor::User, Action::InviteAdmin, ROLE_NOT_ALLOWED),
     (Actor::TrialExpired, Action::InviteAdmin, INACTIVE),
     (Actor::OtherAccount, Action::InviteAdmin, NOT_A_MEMBER),
+    (Actor::Stranger, Action::InviteAdmin, NOT_A_MEMBER),
     (Actor::Anonymous, Action::InviteAdmin, UNAUTHENTICATED),
 
     (Actor::Owner, Action::InviteOwner, ROLE_NOT_ALLOWED),
@@ -142,6 +149,7 @@ const MATRIX: &[(Actor, Action, (u16, &str))] = &[
     (Actor::User, Action::InviteOwner, ROLE_NOT_ALLOWED),
     (Actor::TrialExpired, Action::InviteOwner, INACTIVE),
     (Actor::OtherAccount, Action::InviteOwner, NOT_A_MEMBER),
+    (Actor::Stranger, Action::InviteOwner, NOT_A_MEMBER),
     (Actor::Anonymous, Action::InviteOwner, UNAUTHENTICATED),
 
     (Actor::Owner, Action::ListInvitations, OK),
@@ -150,6 +158,7 @@ const MATRIX: &[(Actor, Action, (u16, &str))] = &[
     (Actor::User, Action::ListInvitations, NOT_ADMIN),
     (Actor::TrialExpired, Action::ListInvitations, INACTIVE),
     (Actor::OtherAccount, Action::ListInvitations, NOT_A_MEMBER),
+    (Actor::Stranger, Action::ListInvitations, NOT_A_MEMBER),
     (Actor::Anonymous, Action::ListInvitations, UNAUTHENTICATED),
 
     // The invitation was sent by the owner, so regular users are not its inviter.
@@ -159,6 +168,7 @@ const MATRIX: &[(Actor, Action, (u16, &str))] = &[
     (Actor::User, Action::Resend, NOT_INVITER),
     (Actor::TrialExpired, Action::Resend, INACTIVE),
     (Actor::OtherAccount, Action::Resend, NOT_A_MEMBER),
+    (Actor::Stranger, Action::Resend, NOT_A_MEMBER),
     (Actor::Anonymous, Action::Resend, UNAUTHENTICATED),
 
     (Actor::Owner, Action::Revoke, OK),
@@ -167,6 +177,7 @@ const MATRIX: &[(Actor, Action, (u16, &str))] = &[
     (Actor::User, Action::Revoke, NOT_ADMIN),
     (Actor::TrialExpired, Action::Revoke, INACTIVE),
     (Actor::OtherAccount, Action::Revoke, NOT_A_MEMBER),
+    (Actor::Stranger, Action::Revoke, NOT_A_MEMBER),
     (Actor::Anonymous, Action::Revoke, UNAUTHENTICATED),
 
     (Actor::Owner, Action::ListMembers, OK),
@@ -175,6 +186,7 @@ const MATRIX: &[(Actor, Action, (u16, &str))] = &[
     (Actor::User, Action::ListMembers, NOT_ADMIN),
     (Actor::TrialExpired, Action::ListMembers, INACTIVE),
     (Actor::OtherAccount, Action::ListMembers, NOT_A_MEMBER),
+    (Actor::Stranger, Action::ListMembers, NOT_A_MEMBER),
     (Actor::Anonymous, Action::ListMembers, UNAUTHENTICATED),
 
     (Actor::Owner, Action::AssignSeat, OK),
@@ -183,6 +195,7 @@ const MATRIX: &[(Actor, Action, (u16, &str))] = &[
     (Actor::User, Action::AssignSeat, CANNOT_ASSIGN),
     (Actor::TrialExpired, Action::AssignSeat, INACTIVE),
     (Actor::OtherAccount, Action::AssignSeat, NOT_A_MEMBER),
+    (Actor::Stranger, Action::AssignSeat, NOT_A_MEMBER),
     (Actor::Anonymous, Action::AssignSeat, UNAUTHENTICATED),
 
     (Actor::Owner, Action::MoveSeat, OK),
@@ -191,6 +204,7 @@ const MATRIX: &[(Actor, Action, (u16, &str))] = &[
     (Actor::User, Action::MoveSeat, CANNOT_ASSIGN),
     (Actor::TrialExpired, Action::MoveSeat, INACTIVE),
     (Actor::OtherAccount, Action::MoveSeat, NOT_A_MEMBER),
+    (Actor::Stranger, Action::MoveSeat, NOT_A_MEMBER),
     (Actor::Anonymous, Action::MoveSeat, UNAUTHENTICATED),
 
     (Actor::Owner, Action::GrantSeatManagement, OK),
@@ -199,6 +213,7 @@ const MATRIX: &[(Actor, Action, (u16, &str))] = &[
     (Actor::User, Action::GrantSeatManagement, NOT_ADMIN),
     (Actor::TrialExpired, Action::GrantSeatManagement, INACTIVE),
     (Actor::OtherAccount, Action::GrantSeatManagement, NOT_A_MEMBER),
+    (Actor::Stranger, Action::GrantSeatManagement, NOT_A_MEMBER),
     (Actor::Anonymous, Action::GrantSeatManagement, UNAUTHENTICATED),
 
     (Actor::Owner, Action::ChangeSettings, OK),
@@ -207,6 +222,7 @@ const MATRIX: &[(Actor, Action, (u16, &str))] = &[
     (Actor::User, Action::ChangeSettings, NOT_ADMIN),
     (Actor::TrialExpired, Action::ChangeSettings, INACTIVE),
     (Actor::OtherAccount, Action::ChangeSettings, NOT_A_MEMBER),
+    (Actor::Stranger, Action::ChangeSettings, NOT_A_MEMBER),
     (Actor::Anonymous, Action::ChangeSettings, UNAUTHENTICATED),
 
     (Actor::Owner, Action::BuySeats, OK),
@@ -215,6 +231,7 @@ const MATRIX: &[(Actor, Action, (u16, &str))] = &[
     (Actor::User, Action::BuySeats, NOT_OWNER),
     (Actor::TrialExpired, Action::BuySeats, INACTIVE),
     (Actor::OtherAccount, Action::BuySeats, NOT_A_MEMBER),
+    (Actor::Stranger, Action::BuySeats, NOT_A_MEMBER),
     (Actor::Anonymous, Action::BuySeats, UNAUTHENTICATED),
 
     (Actor::Owner, Action::ReadAccount, OK),
@@ -223,6 +240,7 @@ const MATRIX: &[(Actor, Action, (u16, &str))] = &[
     (Actor::User, Action::ReadAccount, OK),
     (Actor::TrialExpired, Action::ReadAccount, INACTIVE),
     (Actor::OtherAccount, Action::ReadAccount, NOT_A_MEMBER),
+    (Actor::Stranger, Action::ReadAccount, NOT_A_MEMBER),
     (Actor::Anonymous, Action::ReadAccount, UNAUTHENTICATED),
 ];
 
@@ -375,6 +393,7 @@ fn the_matrix_has_one_row_for_every_actor_and_action() {
         Actor::User,
         Actor::TrialExpired,
         Actor::OtherAccount,
+        Actor::Stranger,
         Actor::Anonymous,
     ];
     for actor in actors {
@@ -495,7 +514,7 @@ async fn when_invites_are_restricted_only_the_owner_and_admins_may_invite() {
 }
 
 #[tokio::test]
-async fn a_foreign_account_answers_exactly_like_one_that_does_not_exist() {
+async fn a_foreign_account_answers_exactly_like_one_that_does_not_exist_and_so_does_a_stranger() {
     let world = World::new().await;
     let before = world.state().await;
 
@@ -506,6 +525,7 @@ async fn a_foreign_account_answers_exactly_like_one_that_does_not_exist() {
         let made_up = world
             .perform(Actor::OtherAccount, action, MADE_UP_ACCOUNT)
             .await;
+        let stranger = world.perform(Actor::Stranger, action, &world.account).await;
 
         assert_eq!(foreign.status, 403, "{action:?}: {}", foreign.text());
         assert_eq!(foreign.code(), "not_a_member", "{action:?}");
@@ -518,6 +538,11 @@ async fn a_foreign_account_answers_exactly_like_one_that_does_not_exist() {
             foreign.json(),
             made_up.json(),
             "{action:?}: the bodies differ"
+        );
+        assert_eq!(
+            stranger.json(),
+            made_up.json(),
+            "{action:?}: a caller in no account must see the same"
         );
     }
     assert_eq!(

@@ -549,6 +549,94 @@ async fn r6_the_validity_period_is_configurable() {
     );
 }
 
+#[tokio::test]
+async fn r6_markup_in_account_and_inviter_names_shows_as_text_in_the_email_and_on_the_page() {
+    let app = TestApp::spawn().await;
+    let name = "<script>alert(1)</script> & Co";
+    let inviter = "o'hara&sons@acme.test";
+    let account = app.create_account_named(name, inviter, 1).await;
+
+    app.invite(&account, inviter, &["bob@acme.test"], json!({}))
+        .await;
+
+    let email = app.last_email_to("bob@acme.test");
+    let token = &email.token;
+    let page = app
+        .request(
+            "GET",
+            &format!("/invitations/accept?token={token}"),
+            None,
+            None,
+        )
+        .await
+        .text();
+    for (part, html) in [("the HTML email", &email.html), ("the page", &page)] {
+        assert!(!html.contains("<script"), "{part} holds no script element");
+        assert!(!html.contains(" & "), "{part} holds no bare ampersand");
+        let text = unescape(html);
+        assert!(
+            text.contains(&format!("Join {name}")),
+            "{part} names the account"
+        );
+        assert!(
+            text.contains(&format!("{inviter} invited you to join {name}")),
+            "{part} names the inviter"
+        );
+        assert!(
+            text.contains("14 January 2030"),
+            "{part} says when it expires"
+        );
+    }
+    assert!(
+        email
+            .text
+            .contains(&format!("{inviter} invited you to join {name}")),
+        "the text part names both as they are"
+    );
+    assert!(
+        email.text.contains("14 January 2030"),
+        "the text part says when it expires"
+    );
+    assert!(
+        email.text.lines().any(|line| line == email.link),
+        "the text part has the plain link on a line of its own"
+    );
+    assert!(
+        email.html.contains(&format!("<a href=\"{}\"", email.link)),
+        "the HTML part's button leads to the same link"
+    );
+}
+
+/// HTML as a reader sees it: tags dropped, character references decoded.
+fn unescape(html: &str) -> String {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(['<', '&']) {
+        text.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = if rest.starts_with('<') { '>' } else { ';' };
+        let Some(close) = rest.find(end) else { break };
+        let reference = &rest[1..close];
+        if end == ';' {
+            let decoded = match reference {
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "amp" => Some('&'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => reference
+                    .strip_prefix('#')
+                    .and_then(|n| n.parse().ok())
+                    .and_then(char::from_u32),
+            };
+            text.push(decoded.unwrap_or('\u{fffd}'));
+        }
+        rest = &rest[close + 1..];
+    }
+    text.push_str(rest);
+    text
+}
+
 // R7
 
 #[tokio::test]
@@ -580,13 +668,40 @@ async fn r7_opening_the_link_shows_the_invitation_and_changes_nothing() {
     assert_eq!(first.status, 200);
     assert!(first.header("content-type").starts_with("text/html"));
     let page = first.text();
-    assert!(
-        page.contains("Acme") && page.contains(OWNER),
-        "names account and inviter"
+    for (fact, words) in [
+        (
+            "names inviter and account",
+            "<strong>olive@acme.test</strong> invited you to join",
+        ),
+        ("names the invitee", "<dd>bob@acme.test</dd>"),
+        ("names the role", "<dd>a member</dd>"),
+        (
+            "says how the invitee starts",
+            "<dd>a free trial of 7 days</dd>",
+        ),
+        (
+            "says when the link expires",
+            "<dd>14 January 2030, 09:00 UTC</dd>",
+        ),
+        ("has a title", "<title>Invitation to join Acme</title>"),
+        ("has a language", "<html lang=\"en\">"),
+        (
+            "fits a phone",
+            "<meta name=\"viewport\" content=\"width=device-width",
+        ),
+    ] {
+        assert!(page.contains(words), "the page {fact}: {words:?}");
+    }
+    assert_eq!(
+        page.matches("<form method=\"post\"").count(),
+        1,
+        "one form, which posts"
     );
     assert!(
-        page.contains("<form method=\"post\"") && page.contains("<button"),
-        "offers a button that posts"
+        page.contains(
+            "<button type=\"submit\" aria-describedby=\"note\">Accept invitation</button>"
+        ),
+        "one Accept button, described by the note below it"
     );
     assert_eq!(second.status, 200, "opening twice still works");
     assert_eq!(app.state(&account, OWNER).await, before, "nothing changed");
@@ -655,6 +770,60 @@ async fn r7_accepting_a_paid_invitation_uses_the_reserved_seat() {
 }
 
 #[tokio::test]
+async fn r7_the_page_and_its_outcome_say_whether_the_invitee_starts_on_a_trial_or_a_paid_seat() {
+    let app = TestApp::spawn().await;
+    let account = app.create_account(OWNER, 2).await;
+    let cases = [
+        (
+            "trial@acme.test",
+            json!({}),
+            "<dd>a free trial of 7 days</dd>",
+            "as a member, on a free trial that runs until 14 January 2030, 09:00 UTC.",
+        ),
+        (
+            "paid@acme.test",
+            json!({ "seat": "paid", "role": "admin" }),
+            "<dd>a paid seat</dd>",
+            "as an admin, on a paid seat.",
+        ),
+    ];
+
+    for (email, options, offered, joined) in cases {
+        app.invite(&account, OWNER, &[email], options).await;
+        let token = app.last_email_to(email).token;
+        let page = app
+            .request(
+                "GET",
+                &format!("/invitations/accept?token={token}"),
+                None,
+                None,
+            )
+            .await;
+        let accepted = app
+            .raw(
+                "POST",
+                "/invitations/accept",
+                None,
+                Some("application/x-www-form-urlencoded"),
+                format!("token={token}").into_bytes(),
+            )
+            .await;
+
+        assert!(
+            page.text().contains(offered),
+            "{email}'s page offers {offered:?}"
+        );
+        assert_eq!(accepted.status, 200, "{email}: {}", accepted.text());
+        assert!(
+            accepted
+                .text()
+                .contains(&format!("You joined Acme {joined}")),
+            "{email}'s outcome says {joined:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn r7_a_token_works_once() {
     let app = TestApp::spawn().await;
     let account = app.create_account(OWNER, 1).await;
@@ -680,6 +849,10 @@ async fn r7_a_token_works_once() {
     );
     assert_eq!(page.status, 409);
     assert!(page.text().contains("Already accepted"));
+    assert!(
+        page.text().contains("href=\"https://app.teamseats.test/\""),
+        "the page leads on to the product"
+    );
     assert_eq!(app.members(&account, OWNER).await.len(), 2);
 }
 
@@ -717,17 +890,36 @@ async fn r7_expired_revoked_and_unknown_tokens_get_clear_pages_that_reveal_nothi
     let forged = format!("{}AAAA", &expired[..expired.len() - 4]);
 
     let cases = [
-        (expired.as_str(), 410, "expired", "invitation_expired"),
-        (revoked.as_str(), 410, "withdrawn", "invitation_revoked"),
+        (
+            expired.as_str(),
+            410,
+            "expired",
+            "Ask the person who invited you to send it again.",
+            "invitation_expired",
+        ),
+        (
+            revoked.as_str(),
+            410,
+            "withdrawn",
+            "ask the person who invited you.",
+            "invitation_revoked",
+        ),
         (
             forged.as_str(),
             404,
             "This link doesn",
+            "newest invitation email",
             "invitation_unknown",
         ),
-        ("garbage", 404, "This link doesn", "invitation_unknown"),
+        (
+            "garbage",
+            404,
+            "This link doesn",
+            "newest invitation email",
+            "invitation_unknown",
+        ),
     ];
-    for (token, status, words, code) in cases {
+    for (token, status, words, advice, code) in cases {
         let page = app
             .request(
                 "GET",
@@ -742,12 +934,97 @@ async fn r7_expired_revoked_and_unknown_tokens_get_clear_pages_that_reveal_nothi
             "page for {code} says {words:?}"
         );
         assert!(
+            page.text().contains(advice),
+            "page for {code} advises {advice:?}"
+        );
+        assert!(
             !page.text().contains("Acme") && !page.text().contains(OWNER),
             "page for {code} reveals nothing"
         );
 
         let post = app.accept(token).await;
         assert_eq!((post.status, post.code().as_str()), (status, code));
+    }
+}
+
+#[tokio::test]
+async fn r7_every_html_answer_forbids_framing_referrers_caching_and_anything_external() {
+    let app = TestApp::spawn().await;
+    let account = app.create_account(OWNER, 1).await;
+    app.invite(&account, OWNER, &["bob@acme.test"], json!({}))
+        .await;
+    let token = app.last_email_to("bob@acme.test").token;
+    let form = |body: String| {
+        app.raw(
+            "POST",
+            "/invitations/accept",
+            None,
+            Some("application/x-www-form-urlencoded"),
+            body.into_bytes(),
+        )
+    };
+
+    let answers = [
+        (
+            "the page",
+            app.request(
+                "GET",
+                &format!("/invitations/accept?token={token}"),
+                None,
+                None,
+            )
+            .await,
+        ),
+        (
+            "an unknown link",
+            app.request("GET", "/invitations/accept?token=nope", None, None)
+                .await,
+        ),
+        (
+            "a link without a token",
+            app.request("GET", "/invitations/accept", None, None).await,
+        ),
+        ("a success", form(format!("token={token}")).await),
+        ("a failure", form(format!("token={token}")).await),
+        ("a form without a token", form(String::new()).await),
+    ];
+
+    let statuses: Vec<u16> = answers.iter().map(|(_, answer)| answer.status).collect();
+    assert_eq!(statuses, [200, 404, 404, 200, 409, 404]);
+    for (case, answer) in &answers {
+        let policy = answer.header("content-security-policy");
+        for directive in [
+            "default-src 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ] {
+            assert!(
+                policy.contains(directive),
+                "{case}: {directive} in {policy:?}"
+            );
+        }
+        for (header, value) in [
+            ("content-type", "text/html; charset=utf-8"),
+            ("x-frame-options", "DENY"),
+            ("referrer-policy", "no-referrer"),
+            ("cache-control", "no-store"),
+            ("x-content-type-options", "nosniff"),
+        ] {
+            assert_eq!(answer.header(header), value, "{case}: {header}");
+        }
+        let page = answer.text();
+        for external in [
+            "<script",
+            "src=",
+            "<link rel=\"stylesheet\"",
+            "@import",
+            "url(",
+        ] {
+            assert!(
+                !page.contains(external),
+                "{case}: nothing loaded, but {external:?}"
+            );
+        }
     }
 }
 

@@ -4,6 +4,6 @@
 //! handler the local runner uses.
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
+async fn main() -> std::process::ExitCode {
     teamseats_api::lambda::serve_http().await
 }

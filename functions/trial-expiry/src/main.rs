@@ -4,6 +4,6 @@
 //! summary; a summary with `more_remaining` means the next invocation continues.
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
+async fn main() -> std::process::ExitCode {
     teamseats_api::lambda::serve_daily().await
 }

@@ -569,11 +569,19 @@ impl Store for Embedded {
         .await
     }
 
-    async fn add_seats(&self, account: &AccountId, add: u32) -> Result<Account, StoreError> {
+    async fn add_seats(
+        &self,
+        account: &AccountId,
+        add: u32,
+        max: u32,
+    ) -> Result<Account, StoreError> {
         let id = account.clone();
         self.write(move |t| {
             let mut account = t.account(&id)?;
-            account.seats_bought = account.seats_bought.saturating_add(add);
+            if account.seats_bought.saturating_add(add) > max {
+                return Err(StoreError::Conflict(Conflict::Stale));
+            }
+            account.seats_bought += add;
             t.put_account(&account)?;
             Ok(account)
         })

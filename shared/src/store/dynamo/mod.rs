@@ -49,7 +49,7 @@ use std::time::Duration as StdDuration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
@@ -79,6 +79,7 @@ pub const DUE_INDEX: &str = "due";
 pub const FIRST_RUN_LOOKBACK_DAYS: i64 = 30;
 const MAX_BATCH_GET: usize = 100;
 const MAX_ATTEMPTS: u32 = 5;
+const CONDITION_FAILED: &str = "ConditionalCheckFailedException";
 
 /// The DynamoDB store.
 #[derive(Debug, Clone)]
@@ -496,6 +497,41 @@ impl Dynamo {
         )
     }
 
+    /// Applies `update` to an existing account where `condition` holds too, and returns
+    /// the account after it.
+    async fn update_account(
+        &self,
+        account: &AccountId,
+        update: Expr,
+        condition: Option<&str>,
+    ) -> Result<Account, StoreError> {
+        let condition = match condition {
+            Some(extra) => format!("attribute_exists(pk) AND ({extra})"),
+            None => "attribute_exists(pk)".to_owned(),
+        };
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(account_pk(account), ACCOUNT_SK.into())))
+            .update_expression(&update.text)
+            .condition_expression(condition)
+            .set_expression_attribute_values(update.values())
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        let attributes = match &result {
+            Ok(output) => output.attributes().cloned(),
+            Err(_) => None,
+        };
+        if !applied(result, "UpdateItem")? {
+            return Err(StoreError::Conflict(Conflict::Stale));
+        }
+        attributes
+            .ok_or(StoreError::Conflict(Conflict::Stale))
+            .and_then(|a| items::account(&a))
+    }
+
     async fn query_page(
         &self,
         account: &AccountId,
@@ -561,16 +597,7 @@ impl Dynamo {
             .expression_attribute_values(":day", s(day.to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(unavailable("PutItem", e)),
-        }
+        applied(result, "PutItem").map(|_| ())
     }
 
     /// One page of one day's partition of the due index.
@@ -972,43 +999,26 @@ impl Store for Dynamo {
         account: &AccountId,
         restricted_to_admins: bool,
     ) -> Result<Account, StoreError> {
-        let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(account_pk(account), ACCOUNT_SK.into())))
-            .update_expression("SET invites_restricted = :restricted")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":restricted", AttributeValue::Bool(restricted_to_admins))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-            .send()
-            .await
-            .map_err(|e| update_error(e, "UpdateItem"))?;
-        output
-            .attributes()
-            .ok_or(StoreError::Conflict(Conflict::Stale))
-            .and_then(items::account)
+        let update = Expr::new("SET invites_restricted = :restricted")
+            .value(":restricted", AttributeValue::Bool(restricted_to_admins));
+        self.update_account(account, update, None).await
     }
 
-    async fn add_seats(&self, account: &AccountId, add: u32) -> Result<Account, StoreError> {
-        let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(account_pk(account), ACCOUNT_SK.into())))
-            .update_expression(
-                "SET seats_bought = seats_bought + :add, seats_free = seats_free + :add",
-            )
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":add", n(add))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-            .send()
+    async fn add_seats(
+        &self,
+        account: &AccountId,
+        add: u32,
+        max: u32,
+    ) -> Result<Account, StoreError> {
+        let Some(max_before) = max.checked_sub(add) else {
+            return Err(StoreError::Conflict(Conflict::Stale));
+        };
+        let update =
+            Expr::new("SET seats_bought = seats_bought + :add, seats_free = seats_free + :add")
+                .value(":add", n(add))
+                .value(":max_before", n(max_before));
+        self.update_account(account, update, Some("seats_bought <= :max_before"))
             .await
-            .map_err(|e| update_error(e, "UpdateItem"))?;
-        output
-            .attributes()
-            .ok_or(StoreError::Conflict(Conflict::Stale))
-            .and_then(items::account)
     }
 
     async fn record_delivery(
@@ -1036,16 +1046,7 @@ impl Store for Dynamo {
             )
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(unavailable("UpdateItem", e)),
-        }
+        applied(result, "UpdateItem").map(|_| ())
     }
 
     async fn expire_trial(
@@ -1071,16 +1072,7 @@ impl Store for Dynamo {
             .expression_attribute_values(":now", s(items::time(now)))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable("UpdateItem", e)),
-        }
+        applied(result, "UpdateItem")
     }
 
     async fn expire_invitation(
@@ -1152,19 +1144,23 @@ where
     StoreError::Unavailable(format!("{operation}: {}", DisplayErrorContext(&error)).into())
 }
 
-fn update_error(
-    error: SdkError<
-        aws_sdk_dynamodb::operation::update_item::UpdateItemError,
-        aws_sdk_dynamodb::config::http::HttpResponse,
-    >,
+/// Whether a single-item write was applied: `false` when its condition did not hold.
+fn applied<O, E, R>(
+    result: Result<O, SdkError<E, R>>,
     operation: &'static str,
-) -> StoreError {
-    if error
-        .as_service_error()
-        .is_some_and(|e| e.is_conditional_check_failed_exception())
-    {
-        StoreError::Conflict(Conflict::Stale)
-    } else {
-        unavailable(operation, error)
+) -> Result<bool, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error().and_then(ProvideErrorMetadata::code)
+                == Some(CONDITION_FAILED) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(unavailable(operation, e)),
     }
 }
