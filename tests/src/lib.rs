@@ -31,7 +31,7 @@ use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Method, Request};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use teamseats::clock::ManualClock;
 
 use teamseats::config::{Config, MailTransport, Policy};
@@ -160,15 +160,17 @@ impl TestApp {
         app
     }
 
-    /// An application whose mail can be made to fail: while the switch is down, messages
-    /// go to an SES client whose endpoint refuses connections.
+    /// An application whose mail can be made to fail, as SES fails when it cannot be
+    /// reached or when it throttles: see [`MailSwitch`].
     pub async fn spawn_with_mail_switch() -> (Self, Arc<MailSwitch>) {
+        let throttled_requests = Arc::new(AtomicU32::new(0));
+        let throttling = throttling_ses(throttled_requests.clone()).await;
         let mut switch = None;
         let app = Self::build(
             None,
             |_| {},
             |working| {
-                let created = Arc::new(MailSwitch::new(working));
+                let created = Arc::new(MailSwitch::new(working, &throttling, throttled_requests));
                 switch = Some(created.clone());
                 created
             },
@@ -538,56 +540,109 @@ pub fn find_member<'a>(members: &'a [Value], email: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no member {email}"))
 }
 
-/// A mailer that sends through the configured transport, or, while it is down, through
-/// SES at an address where nothing listens, so sends fail as they would with SES down.
+/// A mailer that sends through the configured transport, or makes sends fail the two
+/// ways SES can: unreachable (an address where nothing listens), or throttling (a server
+/// on loopback that answers every request with SES's `TooManyRequestsException`).
 pub struct MailSwitch {
     working: Arc<dyn Mailer>,
-    broken: Ses,
-    down: AtomicBool,
+    unreachable: Ses,
+    throttling: Ses,
+    throttled_requests: Arc<AtomicU32>,
+    state: AtomicU8,
 }
 
+const MAIL_UP: u8 = 0;
+const MAIL_UNREACHABLE: u8 = 1;
+const MAIL_THROTTLED: u8 = 2;
+
 impl MailSwitch {
-    fn new(working: Arc<dyn Mailer>) -> Self {
-        let config = aws_sdk_sesv2::Config::builder()
-            .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
-            .region(aws_sdk_sesv2::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
-                "test", "test", None, None, "test",
-            ))
-            .endpoint_url(format!("http://127.0.0.1:{}", closed_port()))
-            .build();
-        let broken = Ses::new(
-            aws_sdk_sesv2::Client::from_conf(config),
-            "teamseats@example.com",
-            None,
-        );
+    fn new(
+        working: Arc<dyn Mailer>,
+        throttling_endpoint: &str,
+        throttled_requests: Arc<AtomicU32>,
+    ) -> Self {
+        let unreachable = format!("http://127.0.0.1:{}", closed_port());
         Self {
             working,
-            broken,
-            down: AtomicBool::new(false),
+            unreachable: ses_at(&unreachable),
+            throttling: ses_at(throttling_endpoint),
+            throttled_requests,
+            state: AtomicU8::new(MAIL_UP),
         }
     }
 
-    /// Makes every send fail until [`MailSwitch::up`].
+    /// Makes every send fail as if SES could not be reached, until [`MailSwitch::up`].
     pub fn down(&self) {
-        self.down.store(true, Ordering::SeqCst);
+        self.state.store(MAIL_UNREACHABLE, Ordering::SeqCst);
+    }
+
+    /// Makes SES throttle every send, until [`MailSwitch::up`].
+    pub fn throttle(&self) {
+        self.state.store(MAIL_THROTTLED, Ordering::SeqCst);
     }
 
     /// Sends through the configured transport again.
     pub fn up(&self) {
-        self.down.store(false, Ordering::SeqCst);
+        self.state.store(MAIL_UP, Ordering::SeqCst);
+    }
+
+    /// Requests the throttling SES server has refused so far.
+    pub fn throttled_requests(&self) -> u32 {
+        self.throttled_requests.load(Ordering::SeqCst)
     }
 }
 
 #[async_trait::async_trait]
 impl Mailer for MailSwitch {
     async fn send(&self, message: &Message) -> Result<(), BoxError> {
-        if self.down.load(Ordering::SeqCst) {
-            self.broken.send(message).await
-        } else {
-            self.working.send(message).await
+        match self.state.load(Ordering::SeqCst) {
+            MAIL_UNREACHABLE => self.unreachable.send(message).await,
+            MAIL_THROTTLED => self.throttling.send(message).await,
+            _ => self.working.send(message).await,
         }
     }
+}
+
+/// An SES transport whose client sends to `endpoint`.
+fn ses_at(endpoint: &str) -> Ses {
+    let config = aws_sdk_sesv2::Config::builder()
+        .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
+        .region(aws_sdk_sesv2::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .endpoint_url(endpoint)
+        .build();
+    Ses::new(
+        aws_sdk_sesv2::Client::from_conf(config),
+        "teamseats@example.com",
+        None,
+    )
+}
+
+/// Serves SES's throttling answer to every request on a loopback port, counting them.
+async fn throttling_ses(count: Arc<AtomicU32>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let address = listener.local_addr().expect("an address");
+    let refuse = move || {
+        let count = count.clone();
+        async move {
+            count.fetch_add(1, Ordering::SeqCst);
+            (
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                [
+                    ("x-amzn-errortype", "TooManyRequestsException"),
+                    ("content-type", "application/json"),
+                ],
+                r#"{"message":"Maximum sending rate exceeded."}"#,
+            )
+        }
+    };
+    let router = axum::Router::new().fallback(refuse);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{address}")
 }
 
 /// A loopback port nothing listens on: bound, then released.

@@ -94,3 +94,37 @@ async fn a_resend_that_fails_says_so_and_keeps_the_new_link() {
         "the token was rotated"
     );
 }
+
+#[tokio::test]
+async fn a_throttled_send_is_retried_a_bounded_number_of_times_then_recorded_as_failed() {
+    let (app, mail) = TestApp::spawn_with_mail_switch().await;
+    let account = app.create_account(OWNER, 1).await;
+
+    mail.throttle();
+    let invited = app
+        .invite(&account, OWNER, &["bob@acme.test"], json!({}))
+        .await;
+    let throttled = mail.throttled_requests();
+    mail.up();
+
+    assert_eq!(invited.status, 200, "{}", invited.text());
+    assert_eq!(invited.json()["results"][0]["email_sent"], false);
+    assert_eq!(
+        throttled, 3,
+        "the SDK's standard retry gives up after three attempts"
+    );
+    assert_eq!(
+        app.invitations(&account, OWNER).await[0]["email_delivery"],
+        "failed"
+    );
+
+    app.advance(Duration::minutes(5));
+    let id = invited.json()["results"][0]["invitation_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let path = format!("/accounts/{account}/invitations/{id}/resend");
+    let resent = app.request("POST", &path, Some(OWNER), None).await;
+    assert_eq!(resent.json()["email_sent"], true, "{}", resent.text());
+    assert_eq!(app.emails_to("bob@acme.test").len(), 1);
+}
