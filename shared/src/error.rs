@@ -258,7 +258,12 @@ impl Error {
                 extensions.insert("retry_after_seconds".into(), json!(secs));
                 (429, *code, "Too many requests", detail.clone())
             }
-            Error::Token(problem) => token_problem(*problem),
+            Error::Token(problem) => {
+                if *problem == TokenProblem::Unknown {
+                    extensions.insert("field".into(), json!("token"));
+                }
+                token_problem(*problem)
+            }
             Error::Internal { .. } => (
                 500,
                 "internal",

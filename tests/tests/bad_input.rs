@@ -369,3 +369,39 @@ async fn bodies_that_are_not_objects_or_lack_a_field_are_refused_naming_the_fiel
     }
     assert!(wrong.is_empty(), "rows that failed:\n{}", wrong.join("\n"));
 }
+
+#[tokio::test]
+async fn tokens_of_the_wrong_length_or_alphabet_are_refused_naming_the_token() {
+    let app = TestApp::spawn().await;
+    let account = app.create_account("olive@acme.test", 1).await;
+    app.invite(&account, "olive@acme.test", &["bob@acme.test"], json!({}))
+        .await;
+    let good = app.last_email_to("bob@acme.test").token;
+    let (ids, secret) = good.rsplit_once('.').expect("a token with a secret");
+    let before = app.state(&account, "olive@acme.test").await;
+
+    let cases = [
+        ("one character short", format!("{ids}.{}", &secret[1..])),
+        ("one character long", format!("{good}A")),
+        ("outside base64url", format!("{ids}.{}*", &secret[1..])),
+        ("padding", format!("{ids}.{}=", &secret[1..])),
+        ("no ids", secret.to_owned()),
+        ("a foreign id shape", format!("acc_x.inv_y.{secret}")),
+        ("empty", String::new()),
+        ("very long", "a".repeat(5_000)),
+    ];
+    for (case, token) in cases {
+        let response = app.accept(&token).await;
+        assert_eq!(
+            (response.status, response.code().as_str()),
+            (404, "invitation_unknown"),
+            "{case}"
+        );
+        assert_eq!(response.json()["field"], "token", "{case}");
+    }
+    assert_eq!(
+        app.state(&account, "olive@acme.test").await,
+        before,
+        "nothing was written"
+    );
+}
