@@ -120,7 +120,7 @@ pub struct InviteRequest {
 }
 
 impl InviteRequest {
-    /// Checks the addresses: 1 to 25 of them, each valid. Every invalid address is named
+    /// Checks the addresses: 1 to 25 of them, each valid. The first invalid address is named
     /// in the error by its index. Repeats, after trimming and lower-casing, collapse into
     /// the first.
     pub fn new(
