@@ -38,7 +38,7 @@ use teamseats::store::dynamo::Dynamo;
 use teamseats::store::embedded::Embedded;
 use teamseats_api::wiring::EMBEDDED_FILE;
 
-use crate::{Backend, Email, emails_from_store, parse_eml};
+use crate::{Backend, Email, sent_emails};
 
 /// Where the accept links of functions under test point.
 pub const PUBLIC_BASE_URL: &str = "https://join.teamseats.test";
@@ -396,25 +396,7 @@ impl Sandbox {
 
     /// Every email sent so far, oldest first.
     pub fn emails(&self) -> Vec<Email> {
-        if let Backend::Aws {
-            sender, mail_store, ..
-        } = &self.backend
-        {
-            return emails_from_store(mail_store, sender);
-        }
-        let Ok(entries) = std::fs::read_dir(self.data_dir().join("outbox")) else {
-            return Vec::new();
-        };
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-            .collect();
-        paths.sort();
-        paths
-            .iter()
-            .map(|p| parse_eml(&std::fs::read_to_string(p).expect("a readable email")))
-            .collect()
+        sent_emails(&self.backend, &self.data_dir().join("outbox"))
     }
 }
 

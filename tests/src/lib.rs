@@ -423,25 +423,7 @@ impl TestApp {
 
     /// Every email sent so far, oldest first.
     pub fn emails(&self) -> Vec<Email> {
-        if let Backend::Aws {
-            sender, mail_store, ..
-        } = &self.backend
-        {
-            return emails_from_store(mail_store, sender);
-        }
-        let Ok(entries) = std::fs::read_dir(&self.outbox) else {
-            return Vec::new();
-        };
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-            .collect();
-        paths.sort();
-        paths
-            .iter()
-            .map(|p| parse_eml(&std::fs::read_to_string(p).expect("a readable email")))
-            .collect()
+        sent_emails(&self.backend, &self.outbox)
     }
 
     /// The emails sent to `address`, oldest first.
@@ -686,6 +668,30 @@ fn unique_suffix() -> String {
     let mut bytes = [0u8; 8];
     teamseats::entropy::Entropy::fill(&teamseats::entropy::OsEntropy, &mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every email sent so far, oldest first: from the SES server on the AWS backend, else
+/// from the `.eml` files in `outbox`.
+fn sent_emails(backend: &Backend, outbox: &std::path::Path) -> Vec<Email> {
+    if let Backend::Aws {
+        sender, mail_store, ..
+    } = backend
+    {
+        return emails_from_store(mail_store, sender);
+    }
+    let Ok(entries) = std::fs::read_dir(outbox) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| parse_eml(&std::fs::read_to_string(p).expect("a readable email")))
+        .collect()
 }
 
 /// The messages the SES server kept that came from `sender`, in the order it got them.
