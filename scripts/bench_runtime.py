@@ -5,10 +5,17 @@
       the process is spawned to its first GET of /2018-06-01/runtime/invocation/next;
       then the median and 90th percentile. The process is killed at that first poll.
 
-  memory BINARY EVENT COUNT [NAME]
-      Starts BINARY once, hands it EVENT (a JSON file) COUNT times, and prints the peak
-      resident memory (VmHWM from /proc/PID/status), the resident memory at the end, the
-      answers by status code, and the mean wall time per invocation.
+  memory BINARY EVENT COUNT NAME [VARY [TOKENS_FILE]]
+      Starts BINARY once, hands it COUNT events made from EVENT (a JSON file), and prints
+      the peak resident memory (VmHWM from /proc/PID/status), the resident memory at the
+      end, the answers by status code, and the mean wall time per invocation. VARY says
+      how each event differs from the last, so that every one does the whole of its use
+      case instead of meeting a rule that refuses it:
+        same     the event as it is, every time
+        invite   the body invites a new address each time
+        accept   the body carries the next token of TOKENS_FILE, one per line
+        swap     the seat moves back and forth: every other event swaps the member in the
+                 path with the one in the body's from_member_id
 
 The function gets the environment a deployed function of the SAM template gets: Lambda's
 own variables and the template's, taken from this process's environment for the store
@@ -112,6 +119,9 @@ def environment(runtime, name):
     for key in (
         "TABLE_NAME",
         "DATA_DIR",
+        "DAILY_INVITE_LIMIT",
+        "RESEND_COOLDOWN_SECONDS",
+        "RESEND_DAILY_CAP",
         "MAIL_TRANSPORT",
         "AWS_REGION",
         "AWS_ACCESS_KEY_ID",
@@ -155,9 +165,40 @@ def measure_init(binary, runs, name):
     )
 
 
-def measure_memory(binary, event_path, count, name):
+def varied_events(event_path, vary, tokens_path):
+    """The events of a memory run, one per invocation, as `vary` makes them differ."""
     with open(event_path) as f:
-        event = f.read()
+        template = json.load(f)
+    tokens = []
+    if vary == "accept":
+        with open(tokens_path) as f:
+            tokens = [line.strip() for line in f if line.strip()]
+    reverse = None
+    if vary == "swap":
+        member = template["pathParameters"]["member_id"]
+        other = json.loads(template["body"])["from_member_id"]
+        text = json.dumps(template).replace(member, "{member}").replace(other, "{other}")
+        reverse = json.loads(text.replace("{member}", other).replace("{other}", member))
+    n = 0
+    while True:
+        if vary == "same":
+            event = template
+        elif vary == "invite":
+            event = dict(template, body=json.dumps({"emails": [f"bench-{n}@acme.example"]}))
+        elif vary == "accept":
+            if n >= len(tokens):
+                sys.exit(f"{tokens_path} holds {len(tokens)} tokens, fewer than the invocations")
+            event = dict(template, body=json.dumps({"token": tokens[n]}))
+        elif vary == "swap":
+            event = template if n % 2 == 0 else reverse
+        else:
+            sys.exit(f"unknown VARY: {vary} (same, invite, accept, swap)")
+        yield json.dumps(event)
+        n += 1
+
+
+def measure_memory(binary, event_path, count, name, vary, tokens_path):
+    events = varied_events(event_path, vary, tokens_path)
     runtime = Runtime()
     process = subprocess.Popen(
         [binary], env=environment(runtime, name), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -165,7 +206,7 @@ def measure_memory(binary, event_path, count, name):
     statuses = {}
     started = None
     for i in range(count):
-        runtime.events.put(event)
+        runtime.events.put(next(events))
         path, body = runtime.answers.get(timeout=60)
         if i == 0:
             # The first invocation is the cold one; time the warm ones.
@@ -204,9 +245,10 @@ def main():
         name = sys.argv[4] if len(sys.argv) > 4 else os.path.basename(binary)
         measure_init(binary, runs, name)
     elif mode == "memory":
-        binary, event, count = sys.argv[2], sys.argv[3], int(sys.argv[4])
-        name = sys.argv[5] if len(sys.argv) > 5 else os.path.basename(binary)
-        measure_memory(binary, event, count, name)
+        binary, event, count, name = sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+        vary = sys.argv[6] if len(sys.argv) > 6 else "same"
+        tokens = sys.argv[7] if len(sys.argv) > 7 else None
+        measure_memory(binary, event, count, name, vary, tokens)
     else:
         sys.exit(__doc__)
 

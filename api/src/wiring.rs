@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use aws_config::SdkConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::config::SharedHttpClient;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use teamseats::clock::{Clock, SystemClock};
 use teamseats::config::{Config, ConfigError, MailTransport};
 use teamseats::entropy::OsEntropy;
@@ -86,7 +88,7 @@ impl App {
     ) -> Result<Self, BuildError> {
         let needs_aws = config.table_name.is_some() || config.mail_transport == MailTransport::Ses;
         let sdk = if needs_aws {
-            Some(aws_config::load_from_env().await)
+            Some(load_aws_config().await)
         } else {
             None
         };
@@ -116,6 +118,24 @@ impl App {
     pub fn dynamodb_requests(&self) -> Option<&RequestCounter> {
         self.dynamodb_requests.as_ref()
     }
+}
+
+/// Loads the AWS SDK configuration from the environment (region, credentials, endpoint
+/// overrides such as `AWS_ENDPOINT_URL_DYNAMODB`), with [`https_client`].
+pub async fn load_aws_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
+        .load()
+        .await
+}
+
+/// The HTTP client of every AWS client teamseats builds: hyper with rustls on ring,
+/// trusting the system's root certificates, which are read on the first connection
+/// rather than at start. The SDK crates are built without a default client of their own.
+pub fn https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// The mail transport `config` asks for. Locally, mail sent through SES is also copied to

@@ -283,7 +283,7 @@ impl Sandbox {
                 )
             }
             Backend::Aws { table, .. } => {
-                let sdk = aws_config::load_from_env().await;
+                let sdk = teamseats_api::wiring::load_aws_config().await;
                 let dynamo = Dynamo::new(&aws_sdk_dynamodb::config::Config::from(&sdk), table);
                 dynamo
                     .create_table_if_missing()

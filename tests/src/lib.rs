@@ -222,7 +222,7 @@ impl TestApp {
         let Backend::Aws { table, sender, .. } = &self.backend else {
             panic!("only an application on DynamoDB has a DynamoDB endpoint");
         };
-        let sdk = aws_config::load_from_env().await;
+        let sdk = teamseats_api::wiring::load_aws_config().await;
         let dynamodb = aws_sdk_dynamodb::config::Builder::from(&sdk)
             .endpoint_url(endpoint)
             .build();
@@ -271,7 +271,7 @@ impl TestApp {
                 bytes
             }
             Backend::Aws { table, .. } => {
-                let sdk = aws_config::load_from_env().await;
+                let sdk = teamseats_api::wiring::load_aws_config().await;
                 let client = aws_sdk_dynamodb::Client::new(&sdk);
                 let scan = client
                     .scan()
@@ -594,6 +594,7 @@ fn ses_at(endpoint: &str) -> Ses {
             "test", "test", None, None, "test",
         ))
         .endpoint_url(endpoint)
+        .http_client(teamseats_api::wiring::https_client())
         .build();
     Ses::new(
         aws_sdk_sesv2::Client::from_conf(config),

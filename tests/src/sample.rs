@@ -158,17 +158,27 @@ pub async fn overdue_invitations(store: &dyn Store, count: usize) {
             ..invitation(&format!("person{n}@acme.example"), SeatKind::Trial, sent)
         })
         .collect();
-    // A transaction holds at most 100 items, and each invitation writes three.
-    for batch in all.chunks(30) {
-        store
-            .create_invitations(&NewInvitations {
-                account: Sample::account(),
-                invitations: batch.to_vec(),
-                quota: quota(now, u32::try_from(batch.len()).unwrap_or(u32::MAX)),
-            })
-            .await
-            .expect("seeding overdue invitations");
-    }
+    write_invitations(store, &all, now).await;
+}
+
+/// Writes `count` pending trial invitations to the sample account, sent now, and returns
+/// their tokens, so that each can be accepted once. The account must exist.
+pub async fn pending_invitations(store: &dyn Store, count: usize) -> Vec<String> {
+    let now = Utc::now();
+    let mut tokens = Vec::with_capacity(count);
+    let all: Vec<Invitation> = (0..count)
+        .map(|n| {
+            let pending = invitation(&format!("joiner{n}@acme.example"), SeatKind::Trial, now);
+            let token = InvitationToken::issue(&Sample::account(), &pending.id, &OsEntropy);
+            tokens.push(token.expose());
+            Invitation {
+                token_hash: token.hash(),
+                ..pending
+            }
+        })
+        .collect();
+    write_invitations(store, &all, now).await;
+    tokens
 }
 
 /// The member id teamseats derives for `email` in the sample account.
@@ -210,6 +220,21 @@ fn invitation(email: &str, seat: SeatKind, sent_at: DateTime<Utc>) -> Invitation
         resend_day: sent_at.date_naive(),
         delivery: Delivery::Sent,
         version: 1,
+    }
+}
+
+/// Writes invitations to the sample account in transactions of 30: a transaction holds
+/// at most 100 items, and each invitation writes three.
+async fn write_invitations(store: &dyn Store, all: &[Invitation], now: DateTime<Utc>) {
+    for batch in all.chunks(30) {
+        store
+            .create_invitations(&NewInvitations {
+                account: Sample::account(),
+                invitations: batch.to_vec(),
+                quota: quota(now, u32::try_from(batch.len()).unwrap_or(u32::MAX)),
+            })
+            .await
+            .expect("seeding invitations");
     }
 }
 

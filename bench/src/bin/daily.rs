@@ -11,7 +11,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -40,7 +39,7 @@ async fn main() -> Result<(), BoxError> {
         .cloned()
         .unwrap_or_else(|| format!("bench-daily-{items}"));
 
-    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let sdk = teamseats_api::wiring::load_aws_config().await;
     let config = aws_sdk_dynamodb::config::Config::from(&sdk);
     let client = Client::from_conf(config.clone());
     let store = Dynamo::new(&config, &table);

@@ -1,0 +1,67 @@
+//! Writes the sample account that the events in `events/` name into a store, so that the
+//! events succeed when replayed against a function: `scripts/bench memory` uses it.
+//!
+//! ```text
+//! seed-sample [PENDING TOKENS_FILE]
+//! ```
+//!
+//! The store is DynamoDB when `TABLE_NAME` is set (the table is created if missing, at
+//! the endpoint the AWS variables name), else the embedded store in `DATA_DIR`. With
+//! PENDING, that many more pending trial invitations are written to the account and
+//! their tokens to TOKENS_FILE, one per line, each to be accepted once.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use teamseats::ports::Store;
+use teamseats::store::dynamo::Dynamo;
+use teamseats::store::embedded::Embedded;
+use teamseats_api::wiring::{EMBEDDED_FILE, load_aws_config};
+use teamseats_tests::sample::{Sample, pending_invitations};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let pending = match args.as_slice() {
+        [] => None,
+        [count, file] => match count.parse::<usize>() {
+            Ok(count) => Some((count, PathBuf::from(file))),
+            Err(_) => return usage(),
+        },
+        _ => return usage(),
+    };
+
+    let store = open().await;
+    Sample::now().seed(store.as_ref()).await;
+    if let Some((count, file)) = pending {
+        let tokens = pending_invitations(store.as_ref(), count).await;
+        let mut lines = tokens.join("\n");
+        lines.push('\n');
+        if let Err(error) = std::fs::write(&file, lines) {
+            eprintln!("could not write {}: {error}", file.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+async fn open() -> Arc<dyn Store> {
+    if let Ok(table) = std::env::var("TABLE_NAME") {
+        let sdk = load_aws_config().await;
+        let dynamo = Dynamo::new(&aws_sdk_dynamodb::config::Config::from(&sdk), table);
+        dynamo
+            .create_table_if_missing()
+            .await
+            .expect("the table, created if missing");
+        return Arc::new(dynamo);
+    }
+    let dir = PathBuf::from(std::env::var_os("DATA_DIR").unwrap_or_else(|| "data".into()));
+    std::fs::create_dir_all(&dir).expect("the data folder");
+    Arc::new(Embedded::open(&dir.join(EMBEDDED_FILE)).expect("the embedded store"))
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: seed-sample [PENDING TOKENS_FILE]");
+    ExitCode::from(2)
+}
