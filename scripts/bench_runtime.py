@@ -129,6 +129,7 @@ def environment(runtime, name):
         "AWS_EC2_METADATA_DISABLED",
         "AWS_ENDPOINT_URL_DYNAMODB",
         "AWS_ENDPOINT_URL_SESV2",
+        "SSL_CERT_FILE",
     ):
         if key in os.environ:
             env[key] = os.environ[key]
@@ -179,12 +180,13 @@ def varied_events(event_path, vary, tokens_path):
         other = json.loads(template["body"])["from_member_id"]
         text = json.dumps(template).replace(member, "{member}").replace(other, "{other}")
         reverse = json.loads(text.replace("{member}", other).replace("{other}", member))
+    run = uuid.uuid4().hex[:8]
     n = 0
     while True:
         if vary == "same":
             event = template
         elif vary == "invite":
-            event = dict(template, body=json.dumps({"emails": [f"bench-{n}@acme.example"]}))
+            event = dict(template, body=json.dumps({"emails": [f"bench-{run}-{n}@acme.example"]}))
         elif vary == "accept":
             if n >= len(tokens):
                 sys.exit(f"{tokens_path} holds {len(tokens)} tokens, fewer than the invocations")
