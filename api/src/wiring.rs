@@ -130,8 +130,9 @@ pub async fn load_aws_config() -> SdkConfig {
 }
 
 /// The HTTP client of every AWS client teamseats builds: hyper with rustls on ring,
-/// trusting the system's root certificates, which are read on the first connection
-/// rather than at start. The SDK crates are built without a default client of their own.
+/// trusting the system's root certificates, which the SDK reads once, when the first
+/// client using it is built. The SDK crates are built without a default client of their
+/// own, so a client given no HTTP client cannot send at all.
 pub fn https_client() -> SharedHttpClient {
     aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))

@@ -69,6 +69,7 @@ use teamseats::service::Budget;
 use teamseats::store::embedded::Embedded;
 use teamseats_api::App;
 use teamseats_api::wiring::{EMBEDDED_FILE, Host};
+use teamseats_tests::Email;
 use teamseats_tests::lambda::event;
 use teamseats_tests::sample::{ACCOUNT, PIA_ID, Sample, TOM_ID};
 use tempfile::TempDir;
@@ -236,15 +237,16 @@ impl Function {
         spent
     }
 
-    /// Removes every email the outbox holds and returns their texts, so that the outbox
-    /// stays as small as the first invocation found it.
-    fn take_mail(&self) -> Vec<String> {
+    /// Removes every email the outbox holds and returns them, so that the outbox stays as
+    /// small as the first invocation found it.
+    fn take_mail(&self) -> Vec<Email> {
         let entries = std::fs::read_dir(&self.outbox).expect("the outbox folder");
         let mut mail = Vec::new();
         for entry in entries {
             let path = entry.expect("an outbox entry").path();
             if path.extension().is_some_and(|e| e == "eml") {
-                mail.push(std::fs::read_to_string(&path).expect("a readable email"));
+                let raw = std::fs::read_to_string(&path).expect("a readable email");
+                mail.push(Email::parse_eml(&raw));
                 std::fs::remove_file(&path).expect("a removable email");
             }
         }
@@ -337,16 +339,6 @@ fn invite_event(n: u64) -> Value {
     )
 }
 
-/// The accept token of the accept link in an email's text.
-fn token_in(email: &str) -> String {
-    let (_, rest) = email
-        .split_once("token=")
-        .expect("an accept link in the email");
-    rest.chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        .collect()
-}
-
 /// `move.json` turned around: Pia takes her seat back from Tom.
 fn move_back_event() -> Value {
     let mut event = with_body(
@@ -416,7 +408,7 @@ fn accept(group: &mut Group<'_>) {
                     let [email] = mail.as_slice() else {
                         panic!("one email per invitation, found {}", mail.len());
                     };
-                    request(&with_body(&accept, &json!({ "token": token_in(email) })))
+                    request(&with_body(&accept, &json!({ "token": email.token })))
                 },
                 |response| expect_status("accept/json-post.json", &response, 200),
             )

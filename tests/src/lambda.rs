@@ -34,9 +34,6 @@ use tempfile::TempDir;
 use tokio::sync::{Notify, oneshot};
 
 use teamseats::ports::Store;
-use teamseats::store::dynamo::Dynamo;
-use teamseats::store::embedded::Embedded;
-use teamseats_api::wiring::EMBEDDED_FILE;
 
 use crate::{Backend, Email, sent_emails};
 
@@ -274,24 +271,11 @@ impl Sandbox {
 
     /// The store, opened directly. On the embedded backend no function may be running.
     pub async fn store(&self) -> Arc<dyn Store> {
-        match &self.backend {
-            Backend::Embedded => {
-                std::fs::create_dir_all(self.data_dir()).expect("the data folder");
-                Arc::new(
-                    Embedded::open(&self.data_dir().join(EMBEDDED_FILE))
-                        .expect("the embedded store, with no function holding it"),
-                )
-            }
-            Backend::Aws { table, .. } => {
-                let sdk = teamseats_api::wiring::load_aws_config().await;
-                let dynamo = Dynamo::new(&aws_sdk_dynamodb::config::Config::from(&sdk), table);
-                dynamo
-                    .create_table_if_missing()
-                    .await
-                    .expect("the test table");
-                Arc::new(dynamo)
-            }
-        }
+        let table = match &self.backend {
+            Backend::Embedded => None,
+            Backend::Aws { table, .. } => Some(table.as_str()),
+        };
+        crate::open_store(table, &self.data_dir()).await
     }
 
     /// The environment a deployed function of the SAM template gets, pointed at this

@@ -24,7 +24,7 @@
 pub mod lambda;
 pub mod sample;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::body::{Body, to_bytes};
@@ -38,11 +38,12 @@ use teamseats::config::{Config, MailTransport, Policy};
 use teamseats::entropy::OsEntropy;
 use teamseats::error::BoxError;
 use teamseats::mail::ses::Ses;
-use teamseats::ports::{Mailer, Message};
+use teamseats::ports::{Mailer, Message, Store};
 use teamseats::service::Teamseats;
 use teamseats::store::dynamo::Dynamo;
+use teamseats::store::embedded::Embedded;
 use teamseats_api::App;
-use teamseats_api::wiring::Host;
+use teamseats_api::wiring::{EMBEDDED_FILE, Host};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -106,6 +107,26 @@ impl TestResponse {
             .unwrap_or_default()
             .to_owned()
     }
+}
+
+/// A store opened directly: DynamoDB's `table` at the endpoint the AWS variables name,
+/// created if missing, when a table is named; else the embedded store in `data_dir`,
+/// which no running process may hold.
+pub async fn open_store(table: Option<&str>, data_dir: &Path) -> Arc<dyn Store> {
+    let Some(table) = table else {
+        std::fs::create_dir_all(data_dir).expect("the data folder");
+        return Arc::new(
+            Embedded::open(&data_dir.join(EMBEDDED_FILE))
+                .expect("the embedded store, with no process holding it"),
+        );
+    };
+    let sdk = teamseats_api::wiring::load_aws_config().await;
+    let dynamo = Dynamo::new(&aws_sdk_dynamodb::config::Config::from(&sdk), table);
+    dynamo
+        .create_table_if_missing()
+        .await
+        .expect("the table, created if missing");
+    Arc::new(dynamo)
 }
 
 /// One email read back from the outbox.
@@ -751,6 +772,13 @@ fn token_in(link: &str) -> String {
     link.split_once("token=")
         .map(|(_, token)| token.to_owned())
         .unwrap_or_default()
+}
+
+impl Email {
+    /// Reads one `.eml` file's text, as the outbox writes it.
+    pub fn parse_eml(raw: &str) -> Email {
+        parse_eml(raw)
+    }
 }
 
 fn parse_eml(raw: &str) -> Email {

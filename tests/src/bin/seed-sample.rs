@@ -10,14 +10,10 @@
 //! PENDING, that many more pending trial invitations are written to the account and
 //! their tokens to TOKENS_FILE, one per line, each to be accepted once.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use teamseats::ports::Store;
-use teamseats::store::dynamo::Dynamo;
-use teamseats::store::embedded::Embedded;
-use teamseats_api::wiring::{EMBEDDED_FILE, load_aws_config};
+use teamseats_tests::open_store;
 use teamseats_tests::sample::{Sample, pending_invitations};
 
 #[tokio::main(flavor = "current_thread")]
@@ -32,7 +28,9 @@ async fn main() -> ExitCode {
         _ => return usage(),
     };
 
-    let store = open().await;
+    let table = std::env::var("TABLE_NAME").ok();
+    let data_dir = std::env::var_os("DATA_DIR").unwrap_or_else(|| "data".into());
+    let store = open_store(table.as_deref(), Path::new(&data_dir)).await;
     Sample::now().seed(store.as_ref()).await;
     if let Some((count, file)) = pending {
         let tokens = pending_invitations(store.as_ref(), count).await;
@@ -44,21 +42,6 @@ async fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
-}
-
-async fn open() -> Arc<dyn Store> {
-    if let Ok(table) = std::env::var("TABLE_NAME") {
-        let sdk = load_aws_config().await;
-        let dynamo = Dynamo::new(&aws_sdk_dynamodb::config::Config::from(&sdk), table);
-        dynamo
-            .create_table_if_missing()
-            .await
-            .expect("the table, created if missing");
-        return Arc::new(dynamo);
-    }
-    let dir = PathBuf::from(std::env::var_os("DATA_DIR").unwrap_or_else(|| "data".into()));
-    std::fs::create_dir_all(&dir).expect("the data folder");
-    Arc::new(Embedded::open(&dir.join(EMBEDDED_FILE)).expect("the embedded store"))
 }
 
 fn usage() -> ExitCode {
